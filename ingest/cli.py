@@ -1,0 +1,79 @@
+"""`ingest generate` and `ingest load`: the EL step from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from ingest.generate import generate
+from ingest.load import LoadError, load
+from warehouse.connect import WarehouseLockedError, connect
+from warehouse.paths import warehouse_path
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (LoadError, WarehouseLockedError) as error:
+        errors.print(f"[bold red]error:[/] {error}", highlight=False)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ingest", description=__doc__)
+    commands = parser.add_subparsers(required=True)
+
+    gen = commands.add_parser("generate", help="write a synthetic Greenery export as CSVs")
+    gen.add_argument("--out", type=Path, required=True, help="folder to write the CSVs into")
+    gen.add_argument("--scale", type=float, default=1.0, help="1 is the course's size")
+    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--start", type=date.fromisoformat, help="first day (default: by scale)")
+    gen.add_argument("--end", type=date.fromisoformat, help="last day (default: yesterday)")
+    gen.add_argument(
+        "--only-day", type=date.fromisoformat, help="write only what is new or changed that day"
+    )
+    gen.set_defaults(run=_generate)
+
+    ld = commands.add_parser("load", help="land a folder of CSVs into the warehouse's raw schema")
+    ld.add_argument("raw_dir", type=Path, help="folder holding addresses.csv, users.csv, ...")
+    ld.add_argument("--warehouse", type=Path, help="DuckDB file (default: the project's)")
+    ld.set_defaults(run=_load)
+    return parser
+
+
+def _generate(args: argparse.Namespace) -> int:
+    counts = generate(
+        args.out, scale=args.scale, seed=args.seed, start=args.start, end=args.end,
+        only_day=args.only_day,
+    )
+    table = Table("table", "rows", title=f"Generated into {args.out}")
+    for name, rows in counts.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+    return 0
+
+
+def _load(args: argparse.Namespace) -> int:
+    path = args.warehouse or warehouse_path()
+    with connect(path) as con:
+        results = load(args.raw_dir, con)
+    table = Table("table", "rows in file", "inserted", "replaced", "unchanged",
+                  title=f"Loaded {args.raw_dir} into {path}")
+    for r in results:
+        table.add_row(r.table, f"{r.rows_in_file:,}", f"{r.rows_inserted:,}",
+                      f"{r.rows_replaced:,}", f"{r.rows_unchanged:,}")
+    console.print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Land a folder of Greenery CSVs into the warehouse's `raw` schema.
+
+The loader is the EL step in front of SQLMesh. Three promises:
+
+* strict: a file whose header or rows do not parse as the raw contract (`ingest.schema`) is
+  refused with the file, line and column, and nothing is written for any file of the batch;
+* idempotent: loading the same files twice changes nothing (not even `_loaded_at`);
+* incremental: a key seen again with other content replaces its earlier rows (an order that
+  moved from `preparing` to `shipped`), new keys are appended, keys absent from the files are
+  kept. So a daily export, a delta of one day, or the full history can be landed in any order.
+
+Business rules (negative quantities, unknown statuses, duplicated keys) are not the loader's
+job: such rows land as delivered and staging routes them to `staging.stg_greenery__rejects`.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ingest.schema import LOAD_COLUMNS, RAW_SCHEMA, RAW_TABLES, RawTable
+
+#: How many malformed rows one error message lists before summarising the rest.
+MAX_ERRORS_SHOWN = 10
+
+
+class LoadError(Exception):
+    """Input that does not match the raw contract; nothing of the batch was written."""
+
+
+@dataclass(frozen=True)
+class TableLoad:
+    """What one file did to its raw table."""
+
+    table: str
+    file: Path
+    rows_in_file: int
+    rows_inserted: int
+    rows_replaced: int
+
+    @property
+    def rows_unchanged(self) -> int:
+        return self.rows_in_file - self.rows_inserted
+
+
+def load(raw_dir: Path, con: duckdb.DuckDBPyConnection) -> list[TableLoad]:
+    """Validate every CSV in `raw_dir`, then merge them into `raw` in one transaction."""
+    files = _find_files(raw_dir)
+    con.execute("SET TimeZone = 'UTC'")
+    _create_raw_tables(con)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        staged = [(table, path, _stage(con, table, path)) for table, path in files]
+        results = [_merge(con, table, path, rows) for table, path, rows in staged]
+        con.execute(
+            f"INSERT INTO {RAW_SCHEMA}._load_log SELECT current_timestamp, * FROM "
+            "(VALUES " + ", ".join("(?, ?, ?, ?, ?)" for _ in results) + ")",
+            [v for r in results for v in (r.table, str(r.file), r.rows_in_file,
+                                          r.rows_inserted, r.rows_replaced)],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return results
+
+
+def _find_files(raw_dir: Path) -> list[tuple[RawTable, Path]]:
+    """The raw tables with a CSV in `raw_dir`; a folder with none of them is a mistake."""
+    if not raw_dir.is_dir():
+        raise LoadError(f"{raw_dir}: not a folder of CSV files")
+    files = [(t, raw_dir / t.file_name) for t in RAW_TABLES if (raw_dir / t.file_name).is_file()]
+    if not files:
+        expected = ", ".join(t.file_name for t in RAW_TABLES)
+        raise LoadError(f"{raw_dir}: none of the expected files is there ({expected})")
+    return files
+
+
+def _create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
+    for table in RAW_TABLES:
+        columns = {**table.columns, **LOAD_COLUMNS}
+        ddl = ", ".join(f"{name} {type_}" for name, type_ in columns.items())
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table.qualified_name} ({ddl})")
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}._load_log (loaded_at TIMESTAMPTZ, "
+        "table_name VARCHAR, source_file VARCHAR, rows_in_file BIGINT, rows_inserted BIGINT, "
+        "rows_replaced BIGINT)"
+    )
+
+
+def _read_header(table: RawTable, path: Path) -> list[str]:
+    """The file's column names, checked against the contract (order may differ)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        try:
+            header = next(csv.reader(handle), [])
+        except UnicodeDecodeError as error:
+            raise LoadError(f"{path}, line 1: not UTF-8 text ({error.reason})") from error
+    missing = [c for c in table.columns if c not in header]
+    unexpected = [c for c in header if c not in table.columns]
+    if missing or unexpected or len(header) != len(set(header)):
+        problems = []
+        if missing:
+            problems.append(f"missing column(s) {', '.join(missing)}")
+        if unexpected:
+            problems.append(f"unexpected column(s) {', '.join(unexpected)}")
+        if len(header) != len(set(header)):
+            problems.append("a column name is repeated")
+        raise LoadError(
+            f"{path}, line 1 (header): {'; '.join(problems)}. "
+            f"Expected the columns {', '.join(table.columns)}."
+        )
+    return header
+
+
+def _stage(con: duckdb.DuckDBPyConnection, table: RawTable, path: Path) -> int:
+    """Parse `path` into a temp table typed by the contract; refuse it whole on any bad row.
+
+    Timestamps are read as TIMESTAMPTZ and stored as naive UTC, so `...Z` and `...+02:00`
+    both land as the same instant.
+    """
+    header = _read_header(table, path)
+    read_types = {c: "TIMESTAMPTZ" if table.columns[c] == "TIMESTAMP" else table.columns[c]
+                  for c in header}
+    columns_sql = "{" + ", ".join(f"'{c}': '{t}'" for c, t in read_types.items()) + "}"
+    select = ", ".join(
+        f"timezone('UTC', {c}) AS {c}" if table.columns[c] == "TIMESTAMP" else c
+        for c in table.columns
+    )
+    staging = f"_incoming_{table.name}"
+    con.execute("DROP TABLE IF EXISTS _reject_errors; DROP TABLE IF EXISTS _reject_scans")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {staging} AS
+        SELECT {select}, row_number() OVER () + 1 AS _source_line
+        FROM read_csv(?, header = true, auto_detect = false, columns = {columns_sql},
+                      store_rejects = true, rejects_scan = '_reject_scans',
+                      rejects_table = '_reject_errors', strict_mode = true,
+                      null_padding = false, parallel = false)
+        """,
+        [str(path)],
+    )
+    errors = con.execute(
+        "SELECT line, column_name, error_type, error_message FROM _reject_errors ORDER BY line"
+    ).fetchall()
+    if errors:
+        raise LoadError(_describe_errors(path, errors))
+    return con.execute(f"SELECT count(*) FROM {staging}").fetchone()[0]
+
+
+def _describe_errors(path: Path, errors: list[tuple]) -> str:
+    lines = [f"{path}: {len(errors)} malformed row(s); nothing was loaded."]
+    for line, column, error_type, message in errors[:MAX_ERRORS_SHOWN]:
+        where = f"column {column}" if column else "the row"
+        lines.append(f"  {path.name}, line {line}, {where}: {error_type.lower()}: {message}")
+    if len(errors) > MAX_ERRORS_SHOWN:
+        lines.append(f"  ... and {len(errors) - MAX_ERRORS_SHOWN} more")
+    return "\n".join(lines)
+
+
+def _merge(con: duckdb.DuckDBPyConnection, table: RawTable, path: Path, rows: int) -> TableLoad:
+    """Replace the rows of every key whose content changed, append new keys, keep the rest.
+
+    A key's content is compared as a multiset of row hashes, so duplicated rows inside a file
+    are kept (and later rejected by staging) yet reloading the file still changes nothing.
+    A NULL key is a key like any other here; staging rejects it.
+    """
+    staging = f"_incoming_{table.name}"
+    key = ", ".join(table.key)
+    content = f"count(*) AS n, sum(hash({', '.join(table.columns)})::HUGEINT) AS fingerprint"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _changed_keys AS
+        WITH incoming AS (
+            SELECT {key}, {content} FROM {staging} GROUP BY ALL
+        ), current AS (
+            SELECT {key}, {content} FROM {table.qualified_name} AS c
+            WHERE EXISTS (SELECT 1 FROM incoming AS i WHERE {_same_key(table, "i", "c")})
+            GROUP BY ALL
+        )
+        SELECT i.*, c.n IS NOT NULL AS existed
+        FROM incoming AS i LEFT JOIN current AS c ON {_same_key(table, "i", "c")}
+        WHERE c.n IS DISTINCT FROM i.n OR c.fingerprint IS DISTINCT FROM i.fingerprint
+        """
+    )
+    replaced = con.execute(
+        f"DELETE FROM {table.qualified_name} AS t WHERE EXISTS "
+        f"(SELECT 1 FROM _changed_keys AS k WHERE k.existed AND {_same_key(table, 'k', 't')})"
+    ).fetchone()[0]
+    inserted = con.execute(
+        f"""
+        INSERT INTO {table.qualified_name}
+        SELECT s.* EXCLUDE (_source_line), current_timestamp::TIMESTAMP, ?, s._source_line
+        FROM {staging} AS s
+        WHERE EXISTS (SELECT 1 FROM _changed_keys AS k WHERE {_same_key(table, "k", "s")})
+        """,
+        [str(path)],
+    ).fetchone()[0]
+    return TableLoad(table.name, path, rows, inserted, replaced)
+
+
+def _same_key(table: RawTable, left: str, right: str) -> str:
+    """A join condition on the table's key that treats NULL keys as equal."""
+    return " AND ".join(f"{left}.{k} IS NOT DISTINCT FROM {right}.{k}" for k in table.key)

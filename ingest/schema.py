@@ -1,0 +1,115 @@
+"""The raw contract: the seven Greenery tables as the course's export delivers them.
+
+One declaration serves the generator (column order of the CSVs it writes), the loader (types
+it enforces and keys it merges on) and the tests. `external_models.yaml` declares the same
+tables to SQLMesh, with the loader's bookkeeping columns added.
+"""
+
+from dataclasses import dataclass
+
+RAW_SCHEMA = "raw"
+
+#: Columns the loader adds to every raw table: where and when each row arrived.
+LOAD_COLUMNS: dict[str, str] = {
+    "_loaded_at": "TIMESTAMP",
+    "_source_file": "VARCHAR",
+    "_source_line": "BIGINT",
+}
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One raw table: its CSV columns with DuckDB types, and the key the loader merges on."""
+
+    name: str
+    columns: dict[str, str]
+    key: tuple[str, ...]
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{RAW_SCHEMA}.{self.name}"
+
+
+# Money stays DOUBLE here because the source delivers floats (REAL in the course's Postgres);
+# staging casts it to DECIMAL. Zipcodes stay text so leading zeros survive.
+RAW_TABLES: tuple[RawTable, ...] = (
+    RawTable(
+        "addresses",
+        {
+            "address_id": "VARCHAR",
+            "address": "VARCHAR",
+            "zipcode": "VARCHAR",
+            "state": "VARCHAR",
+            "country": "VARCHAR",
+        },
+        ("address_id",),
+    ),
+    RawTable(
+        "users",
+        {
+            "user_id": "VARCHAR",
+            "first_name": "VARCHAR",
+            "last_name": "VARCHAR",
+            "email": "VARCHAR",
+            "phone_number": "VARCHAR",
+            "created_at": "TIMESTAMP",
+            "updated_at": "TIMESTAMP",
+            "address_id": "VARCHAR",
+        },
+        ("user_id",),
+    ),
+    RawTable(
+        "promos",
+        {"promo_id": "VARCHAR", "discount": "INTEGER", "status": "VARCHAR"},
+        ("promo_id",),
+    ),
+    RawTable(
+        "products",
+        {"product_id": "VARCHAR", "name": "VARCHAR", "price": "DOUBLE", "inventory": "INTEGER"},
+        ("product_id",),
+    ),
+    RawTable(
+        "orders",
+        {
+            "order_id": "VARCHAR",
+            "user_id": "VARCHAR",
+            "promo_id": "VARCHAR",
+            "address_id": "VARCHAR",
+            "created_at": "TIMESTAMP",
+            "order_cost": "DOUBLE",
+            "shipping_cost": "DOUBLE",
+            "order_total": "DOUBLE",
+            "tracking_id": "VARCHAR",
+            "shipping_service": "VARCHAR",
+            "estimated_delivery_at": "TIMESTAMP",
+            "delivered_at": "TIMESTAMP",
+            "status": "VARCHAR",
+        },
+        ("order_id",),
+    ),
+    RawTable(
+        "order_items",
+        {"order_id": "VARCHAR", "product_id": "VARCHAR", "quantity": "INTEGER"},
+        ("order_id", "product_id"),
+    ),
+    RawTable(
+        "events",
+        {
+            "event_id": "VARCHAR",
+            "session_id": "VARCHAR",
+            "user_id": "VARCHAR",
+            "page_url": "VARCHAR",
+            "created_at": "TIMESTAMP",
+            "event_type": "VARCHAR",
+            "order_id": "VARCHAR",
+            "product_id": "VARCHAR",
+        },
+        ("event_id",),
+    ),
+)
+
+RAW_TABLES_BY_NAME: dict[str, RawTable] = {table.name: table for table in RAW_TABLES}

@@ -1,0 +1,66 @@
+MODEL (
+  name quality.staging_reconciliation,
+  kind VIEW,
+  grain source_table,
+  tags (quality, greenery),
+  description 'One row per raw table: rows the loader delivered, rows staging kept and rows staging rejected. Nothing is dropped in silence: delivered = kept + rejected for every table, which the blocking audit enforces.',
+  column_descriptions (
+    source_table = 'Raw table.',
+    delivered_rows = 'Rows in raw.<table>.',
+    kept_rows = 'Rows in staging.stg_greenery__<table>.',
+    rejected_rows = 'Rows of that table in staging.stg_greenery__rejects.',
+    rejected_share = 'rejected_rows / delivered_rows.'
+  ),
+  audits (
+    -- Blocks: a row neither kept nor rejected was lost by a staging model.
+    forall(criteria := (delivered_rows = kept_rows + rejected_rows))
+  )
+);
+
+WITH delivered(source_table, n) AS (
+    SELECT 'addresses', COUNT(*) FROM raw.addresses
+    UNION ALL
+    SELECT 'users', COUNT(*) FROM raw.users
+    UNION ALL
+    SELECT 'promos', COUNT(*) FROM raw.promos
+    UNION ALL
+    SELECT 'products', COUNT(*) FROM raw.products
+    UNION ALL
+    SELECT 'orders', COUNT(*) FROM raw.orders
+    UNION ALL
+    SELECT 'order_items', COUNT(*) FROM raw.order_items
+    UNION ALL
+    SELECT 'events', COUNT(*) FROM raw.events
+), kept(source_table, n) AS (
+    SELECT 'addresses', COUNT(*) FROM staging.stg_greenery__addresses
+    UNION ALL
+    SELECT 'users', COUNT(*) FROM staging.stg_greenery__users
+    UNION ALL
+    SELECT 'promos', COUNT(*) FROM staging.stg_greenery__promos
+    UNION ALL
+    SELECT 'products', COUNT(*) FROM staging.stg_greenery__products
+    UNION ALL
+    SELECT 'orders', COUNT(*) FROM staging.stg_greenery__orders
+    UNION ALL
+    SELECT 'order_items', COUNT(*) FROM staging.stg_greenery__order_items
+    UNION ALL
+    SELECT 'events', COUNT(*) FROM staging.stg_greenery__events
+), rejected AS (
+  SELECT
+    source_table,
+    COUNT(*) AS n
+  FROM staging.stg_greenery__rejects
+  GROUP BY
+    source_table
+)
+SELECT
+  delivered.source_table::TEXT AS source_table,
+  delivered.n::BIGINT AS delivered_rows,
+  kept.n::BIGINT AS kept_rows,
+  COALESCE(rejected.n, 0)::BIGINT AS rejected_rows,
+  @SAFE_DIV(COALESCE(rejected.n, 0), delivered.n)::DOUBLE AS rejected_share
+FROM delivered
+JOIN kept
+  ON kept.source_table = delivered.source_table
+LEFT JOIN rejected
+  ON rejected.source_table = delivered.source_table

@@ -1,0 +1,40 @@
+MODEL (
+  name staging.base_greenery__addresses,
+  kind VIEW,
+  grain (_source_file, _source_line, _loaded_at),
+  tags (staging, greenery, pii),
+  description 'Every raw address row, renamed and cast, with the first staging rule it breaks. stg_greenery__addresses keeps the rows that break none; stg_greenery__rejects shows the others.',
+  column_descriptions (
+    address_id = 'Address key (uuid).',
+    address = 'Street address (personal data).',
+    zipcode = 'Five-digit US zipcode as text; zipcodes that lost their leading zero in an INTEGER export are padded back.',
+    state = 'US state name.',
+    country = 'Country name.',
+    rejected_because = 'The first rule the row breaks (missing_key, duplicate_key, invalid_zipcode), NULL when it breaks none.',
+    _loaded_at = 'When the loader landed the row (UTC).',
+    _source_file = 'CSV file the row came from.',
+    _source_line = 'Line of the row in that file (the header is line 1).'
+  ),
+  audits (
+    not_null(columns := (_source_file, _source_line))
+  )
+);
+
+SELECT
+  address_id::TEXT AS address_id,
+  address::TEXT AS address,
+  LPAD(TRIM(zipcode), 5, '0')::TEXT AS zipcode,
+  state::TEXT AS state,
+  country::TEXT AS country,
+  CASE
+    WHEN address_id IS NULL
+    THEN 'missing_key'
+    WHEN ROW_NUMBER() OVER (PARTITION BY address_id ORDER BY _loaded_at DESC, _source_line) > 1
+    THEN 'duplicate_key'
+    WHEN NOT COALESCE(REGEXP_FULL_MATCH(LPAD(TRIM(zipcode), 5, '0'), '[0-9]{5}'), FALSE)
+    THEN 'invalid_zipcode'
+  END::TEXT AS rejected_because,
+  _loaded_at::TIMESTAMP AS _loaded_at,
+  _source_file::TEXT AS _source_file,
+  _source_line::BIGINT AS _source_line
+FROM raw.addresses

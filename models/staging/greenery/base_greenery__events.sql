@@ -1,0 +1,53 @@
+MODEL (
+  name staging.base_greenery__events,
+  kind VIEW,
+  grain (_source_file, _source_line, _loaded_at),
+  tags (staging, greenery),
+  description 'Every raw web event, renamed and cast, with the first staging rule it breaks. stg_greenery__events keeps the rows that break none; stg_greenery__rejects shows the others.',
+  column_descriptions (
+    event_id = 'Event key (uuid).',
+    session_id = 'Browsing session; a session belongs to one user.',
+    user_id = 'User who browsed.',
+    page_url = 'Page the event happened on.',
+    created_at = 'When the event happened (UTC).',
+    event_type = 'page_view, add_to_cart, checkout or package_shipped.',
+    order_id = 'Order of a checkout or package_shipped event, else NULL.',
+    product_id = 'Product of a page_view or add_to_cart event, else NULL.',
+    rejected_because = 'The first rule the row breaks (missing_key, duplicate_key, invalid_event_type, missing_session, missing_created_at), NULL when it breaks none.',
+    _loaded_at = 'When the loader landed the row (UTC).',
+    _source_file = 'CSV file the row came from.',
+    _source_line = 'Line of the row in that file (the header is line 1).'
+  ),
+  audits (
+    not_null(columns := (_source_file, _source_line))
+  )
+);
+
+SELECT
+  event_id::TEXT AS event_id,
+  session_id::TEXT AS session_id,
+  user_id::TEXT AS user_id,
+  page_url::TEXT AS page_url,
+  created_at::TIMESTAMP AS created_at,
+  LOWER(TRIM(event_type))::TEXT AS event_type,
+  order_id::TEXT AS order_id,
+  product_id::TEXT AS product_id,
+  CASE
+    WHEN event_id IS NULL
+    THEN 'missing_key'
+    WHEN ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY _loaded_at DESC, _source_line) > 1
+    THEN 'duplicate_key'
+    WHEN NOT COALESCE(
+      LOWER(TRIM(event_type)) IN ('page_view', 'add_to_cart', 'checkout', 'package_shipped'),
+      FALSE
+    )
+    THEN 'invalid_event_type'
+    WHEN session_id IS NULL OR user_id IS NULL
+    THEN 'missing_session'
+    WHEN created_at IS NULL
+    THEN 'missing_created_at'
+  END::TEXT AS rejected_because,
+  _loaded_at::TIMESTAMP AS _loaded_at,
+  _source_file::TEXT AS _source_file,
+  _source_line::BIGINT AS _source_line
+FROM raw.events

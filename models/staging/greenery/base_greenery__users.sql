@@ -1,0 +1,46 @@
+MODEL (
+  name staging.base_greenery__users,
+  kind VIEW,
+  grain (_source_file, _source_line, _loaded_at),
+  tags (staging, greenery, pii),
+  description 'Every raw user row, renamed and cast, with the first staging rule it breaks. stg_greenery__users keeps the rows that break none; stg_greenery__rejects shows the others.',
+  column_descriptions (
+    user_id = 'User key (uuid).',
+    first_name = 'First name (personal data).',
+    last_name = 'Last name (personal data).',
+    email = 'Email address, lower-cased (personal data).',
+    phone_number = 'Phone number (personal data).',
+    created_at = 'When the account was created (UTC).',
+    updated_at = 'When the account was last updated (UTC).',
+    address_id = 'Default address of the user.',
+    rejected_because = 'The first rule the row breaks (missing_key, duplicate_key, missing_created_at), NULL when it breaks none.',
+    _loaded_at = 'When the loader landed the row (UTC).',
+    _source_file = 'CSV file the row came from.',
+    _source_line = 'Line of the row in that file (the header is line 1).'
+  ),
+  audits (
+    not_null(columns := (_source_file, _source_line))
+  )
+);
+
+SELECT
+  user_id::TEXT AS user_id,
+  first_name::TEXT AS first_name,
+  last_name::TEXT AS last_name,
+  LOWER(TRIM(email))::TEXT AS email,
+  phone_number::TEXT AS phone_number,
+  created_at::TIMESTAMP AS created_at,
+  updated_at::TIMESTAMP AS updated_at,
+  address_id::TEXT AS address_id,
+  CASE
+    WHEN user_id IS NULL
+    THEN 'missing_key'
+    WHEN ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY _loaded_at DESC, _source_line) > 1
+    THEN 'duplicate_key'
+    WHEN created_at IS NULL
+    THEN 'missing_created_at'
+  END::TEXT AS rejected_because,
+  _loaded_at::TIMESTAMP AS _loaded_at,
+  _source_file::TEXT AS _source_file,
+  _source_line::BIGINT AS _source_line
+FROM raw.users

@@ -1,0 +1,29 @@
+MODEL (
+  name staging.stg_greenery__addresses,
+  kind VIEW,
+  grain address_id,
+  tags (staging, greenery, pii),
+  description 'One row per address: the clean addresses of the raw export. Rows that break a staging rule are in stg_greenery__rejects instead; base_greenery__addresses holds both.',
+  column_descriptions (
+    address_id = 'Address key (uuid).',
+    address = 'Street address (personal data).',
+    zipcode = 'Five-digit US zipcode as text; zipcodes that lost their leading zero in an INTEGER export are padded back.',
+    state = 'US state name.',
+    country = 'Country name.'
+  ),
+  audits (
+    unique_values(columns := (address_id)),
+    not_null(columns := (address_id, zipcode)),
+    forall(criteria := (REGEXP_FULL_MATCH(zipcode, '[0-9]{5}')))
+  )
+);
+
+SELECT
+  address_id,
+  address,
+  zipcode,
+  state,
+  country
+FROM staging.base_greenery__addresses
+WHERE
+  rejected_because IS NULL

@@ -1,0 +1,35 @@
+MODEL (
+  name staging.stg_greenery__events,
+  kind VIEW,
+  grain event_id,
+  tags (staging, greenery),
+  description 'One row per web event: the clean events of the raw export. Rows that break a staging rule are in stg_greenery__rejects instead; base_greenery__events holds both.',
+  column_descriptions (
+    event_id = 'Event key (uuid).',
+    session_id = 'Browsing session; a session belongs to one user.',
+    user_id = 'User who browsed.',
+    page_url = 'Page the event happened on.',
+    created_at = 'When the event happened (UTC).',
+    event_type = 'page_view, add_to_cart, checkout or package_shipped.',
+    order_id = 'Order of a checkout or package_shipped event, else NULL.',
+    product_id = 'Product of a page_view or add_to_cart event, else NULL.'
+  ),
+  audits (
+    unique_values(columns := (event_id)),
+    not_null(columns := (event_id, session_id, user_id, created_at, event_type)),
+    accepted_values(column := event_type, is_in := ('page_view', 'add_to_cart', 'checkout', 'package_shipped'))
+  )
+);
+
+SELECT
+  event_id,
+  session_id,
+  user_id,
+  page_url,
+  created_at,
+  event_type,
+  order_id,
+  product_id
+FROM staging.base_greenery__events
+WHERE
+  rejected_because IS NULL

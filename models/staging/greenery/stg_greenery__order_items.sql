@@ -1,0 +1,25 @@
+MODEL (
+  name staging.stg_greenery__order_items,
+  kind VIEW,
+  grain (order_id, product_id),
+  tags (staging, greenery),
+  description 'One row per order line (order_id, product_id): the clean order items of the raw export. Rows that break a staging rule are in stg_greenery__rejects instead; base_greenery__order_items holds both.',
+  column_descriptions (
+    order_id = 'Order the line belongs to.',
+    product_id = 'Product ordered.',
+    quantity = 'Units of the product in the order.'
+  ),
+  audits (
+    unique_combination_of_columns(columns := (order_id, product_id)),
+    not_null(columns := (order_id, product_id, quantity)),
+    accepted_range(column := quantity, min_v := 1)
+  )
+);
+
+SELECT
+  order_id,
+  product_id,
+  quantity
+FROM staging.base_greenery__order_items
+WHERE
+  rejected_because IS NULL

@@ -1,0 +1,45 @@
+MODEL (
+  name staging.stg_greenery__orders,
+  kind VIEW,
+  grain order_id,
+  tags (staging, greenery),
+  description 'One row per order: the clean orders of the raw export, money as DECIMAL, promo ids normalised. Rows that break a staging rule are in stg_greenery__rejects instead; base_greenery__orders holds both.',
+  column_descriptions (
+    order_id = 'Order key (uuid).',
+    user_id = 'User who placed the order.',
+    promo_id = 'Normalised promo key, NULL when no promo was used.',
+    address_id = 'Shipping address of the order.',
+    created_at = 'When the order was placed (UTC).',
+    order_cost = 'Sum of quantity x unit price, in dollars.',
+    shipping_cost = 'Shipping charged, in dollars.',
+    order_total = 'What the user paid: order_cost + shipping_cost - promo discount.',
+    tracking_id = 'Carrier tracking id, NULL until shipped.',
+    shipping_service = 'Carrier (ups, fedex, usps, dhl), NULL until shipped.',
+    estimated_delivery_at = 'Delivery date promised at shipping (UTC); sometimes missing.',
+    delivered_at = 'When the package was delivered (UTC), NULL until delivered.',
+    status = 'preparing, shipped or delivered.'
+  ),
+  audits (
+    unique_values(columns := (order_id)),
+    not_null(columns := (order_id, user_id, created_at, status)),
+    accepted_values(column := status, is_in := ('preparing', 'shipped', 'delivered'))
+  )
+);
+
+SELECT
+  order_id,
+  user_id,
+  promo_id,
+  address_id,
+  created_at,
+  order_cost,
+  shipping_cost,
+  order_total,
+  tracking_id,
+  shipping_service,
+  estimated_delivery_at,
+  delivered_at,
+  status
+FROM staging.base_greenery__orders
+WHERE
+  rejected_because IS NULL

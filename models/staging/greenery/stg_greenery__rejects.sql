@@ -1,0 +1,105 @@
+MODEL (
+  name staging.stg_greenery__rejects,
+  kind VIEW,
+  -- TO_JSON(b) turns the whole row into JSON; the linter cannot resolve a table alias as a column.
+  ignored_rules (ambiguousorinvalidcolumn),
+  grain (source_table, _source_file, _source_line, _loaded_at),
+  tags (staging, greenery, pii),
+  description 'Every raw row that a staging rule refused, with the rule it broke and the row itself, so that no row is dropped in silence. For every raw table, raw rows = rows kept in stg_greenery__<table> + rows here (quality.staging_reconciliation checks it). Query it by source_table and rejected_because to see what was refused and where it came from (file and line).',
+  column_descriptions (
+    source_table = 'Raw table the row came from.',
+    source_key = 'Natural key of the row as delivered (order_id|product_id for order items); NULL when the key is missing.',
+    rejected_because = 'The first staging rule the row breaks (see the base_greenery__<table> models).',
+    record = 'The whole row, renamed and cast, as JSON (may hold personal data).',
+    _loaded_at = 'When the loader landed the row (UTC).',
+    _source_file = 'CSV file the row came from.',
+    _source_line = 'Line of the row in that file (the header is line 1).'
+  ),
+  audits (
+    not_null(columns := (source_table, rejected_because, _source_file, _source_line))
+  )
+);
+
+SELECT
+  'addresses' AS source_table,
+  b.address_id AS source_key,
+  b.rejected_because,
+  TO_JSON(b) AS record,
+  b._loaded_at,
+  b._source_file,
+  b._source_line
+FROM staging.base_greenery__addresses AS b
+WHERE
+  NOT b.rejected_because IS NULL
+UNION ALL
+SELECT
+  'users' AS source_table,
+  b.user_id AS source_key,
+  b.rejected_because,
+  TO_JSON(b) AS record,
+  b._loaded_at,
+  b._source_file,
+  b._source_line
+FROM staging.base_greenery__users AS b
+WHERE
+  NOT b.rejected_because IS NULL
+UNION ALL
+SELECT
+  'promos' AS source_table,
+  b.promo_id AS source_key,
+  b.rejected_because,
+  TO_JSON(b) AS record,
+  b._loaded_at,
+  b._source_file,
+  b._source_line
+FROM staging.base_greenery__promos AS b
+WHERE
+  NOT b.rejected_because IS NULL
+UNION ALL
+SELECT
+  'products' AS source_table,
+  b.product_id AS source_key,
+  b.rejected_because,
+  TO_JSON(b) AS record,
+  b._loaded_at,
+  b._source_file,
+  b._source_line
+FROM staging.base_greenery__products AS b
+WHERE
+  NOT b.rejected_because IS NULL
+UNION ALL
+SELECT
+  'orders' AS source_table,
+  b.order_id AS source_key,
+  b.rejected_because,
+  TO_JSON(b) AS record,
+  b._loaded_at,
+  b._source_file,
+  b._source_line
+FROM staging.base_greenery__orders AS b
+WHERE
+  NOT b.rejected_because IS NULL
+UNION ALL
+SELECT
+  'order_items' AS source_table,
+  b.order_id || '|' || b.product_id AS source_key,
+  b.rejected_because,
+  TO_JSON(b) AS record,
+  b._loaded_at,
+  b._source_file,
+  b._source_line
+FROM staging.base_greenery__order_items AS b
+WHERE
+  NOT b.rejected_because IS NULL
+UNION ALL
+SELECT
+  'events' AS source_table,
+  b.event_id AS source_key,
+  b.rejected_because,
+  TO_JSON(b) AS record,
+  b._loaded_at,
+  b._source_file,
+  b._source_line
+FROM staging.base_greenery__events AS b
+WHERE
+  NOT b.rejected_because IS NULL

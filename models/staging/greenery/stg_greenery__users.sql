@@ -1,0 +1,34 @@
+MODEL (
+  name staging.stg_greenery__users,
+  kind VIEW,
+  grain user_id,
+  tags (staging, greenery, pii),
+  description 'One row per user: the clean users of the raw export, emails lower-cased. Rows that break a staging rule are in stg_greenery__rejects instead; base_greenery__users holds both.',
+  column_descriptions (
+    user_id = 'User key (uuid).',
+    first_name = 'First name (personal data).',
+    last_name = 'Last name (personal data).',
+    email = 'Email address, lower-cased (personal data).',
+    phone_number = 'Phone number (personal data).',
+    created_at = 'When the account was created (UTC).',
+    updated_at = 'When the account was last updated (UTC).',
+    address_id = 'Default address of the user.'
+  ),
+  audits (
+    unique_values(columns := (user_id)),
+    not_null(columns := (user_id, created_at))
+  )
+);
+
+SELECT
+  user_id,
+  first_name,
+  last_name,
+  email,
+  phone_number,
+  created_at,
+  updated_at,
+  address_id
+FROM staging.base_greenery__users
+WHERE
+  rejected_because IS NULL

@@ -1,0 +1,35 @@
+"""Open the warehouse file, turning DuckDB's lock conflict into advice a person can act on."""
+
+import re
+from pathlib import Path
+
+import duckdb
+
+
+class WarehouseLockedError(Exception):
+    """Another process holds the DuckDB file; DuckDB allows one writer and no other reader."""
+
+
+def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Connect to `path`; if another process holds it, say which one and what to do."""
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as error:
+        match = re.search(r"PID (\d+)", str(error))
+        if "lock" not in str(error).lower() or match is None:
+            raise
+        pid = int(match.group(1))
+        raise WarehouseLockedError(
+            f"{path} is in use by process {pid} ({_command_line(pid)}). DuckDB lets one "
+            "process open the file for writing and no other process read it meanwhile. "
+            "Stop that process (a running `sqlmesh ui` holds the file for its whole life) "
+            "and try again."
+        ) from error
+
+
+def _command_line(pid: int) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return "command unknown"
+    return raw.replace(b"\0", b" ").decode(errors="replace").strip() or "command unknown"
