@@ -1,0 +1,59 @@
+MODEL (
+  name intermediate.int_sessions__product_interactions,
+  kind FULL,
+  grain (session_id, product_id),
+  tags (product),
+  description 'One row per session and product the session touched: whether the product was viewed, added to cart, and bought in that session (it is among the items of the order checked out in the session).',
+  column_descriptions (
+    session_id = 'Browsing session.',
+    product_id = 'Product touched in the session.',
+    was_viewed = 'The session has a page_view of the product.',
+    was_added_to_cart = 'The session has an add_to_cart of the product.',
+    was_purchased = 'The order checked out in the session contains the product.'
+  ),
+  audits (
+    unique_combination_of_columns(columns := (session_id, product_id))
+  )
+);
+
+WITH product_events AS (
+  SELECT
+    session_id,
+    product_id,
+    event_type = 'page_view' AS is_view,
+    event_type = 'add_to_cart' AS is_add_to_cart,
+    FALSE AS is_purchase
+  FROM staging.stg_greenery__events
+  WHERE
+    event_type IN ('page_view', 'add_to_cart')
+), purchases AS (
+  SELECT DISTINCT
+    checkouts.session_id,
+    items.product_id,
+    FALSE AS is_view,
+    FALSE AS is_add_to_cart,
+    TRUE AS is_purchase
+  FROM staging.stg_greenery__events AS checkouts
+  JOIN staging.stg_greenery__order_items AS items
+    ON items.order_id = checkouts.order_id
+  WHERE
+    checkouts.event_type = 'checkout'
+), interactions AS (
+  SELECT
+    *
+  FROM product_events
+  UNION ALL
+  SELECT
+    *
+  FROM purchases
+)
+SELECT
+  session_id::TEXT AS session_id,
+  product_id::TEXT AS product_id,
+  BOOL_OR(is_view)::BOOLEAN AS was_viewed,
+  BOOL_OR(is_add_to_cart)::BOOLEAN AS was_added_to_cart,
+  BOOL_OR(is_purchase)::BOOLEAN AS was_purchased
+FROM interactions
+GROUP BY
+  session_id,
+  product_id

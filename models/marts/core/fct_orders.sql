@@ -1,0 +1,79 @@
+MODEL (
+  name core.fct_orders,
+  kind FULL,
+  owner data_team,
+  grain order_id,
+  -- Referenced only by the assert_references audits, which must see this environment's tables.
+  depends_on [staging.stg_greenery__users, staging.stg_greenery__addresses],
+  tags (core),
+  description 'One row per order: who ordered, promo and discount, costs, items, shipping service, estimated and actual delivery, days to deliver and whether the delivery was late.',
+  column_descriptions (
+    order_id = 'Order key.',
+    user_id = 'User who ordered.',
+    address_id = 'Shipping address.',
+    ordered_at = 'When the order was placed (UTC).',
+    status = 'preparing, shipped or delivered.',
+    promo_id = 'Normalised promo key, NULL without promo.',
+    discount = 'Promo discount in dollars (0 without promo).',
+    order_cost = 'Sum of quantity x unit price, in dollars.',
+    shipping_cost = 'Shipping charged, in dollars.',
+    order_total = 'What the user paid, in dollars.',
+    distinct_products = 'Number of different products in the order.',
+    units = 'Units across all lines.',
+    tracking_id = 'Carrier tracking id, NULL until shipped.',
+    shipping_service = 'Carrier, NULL until shipped.',
+    estimated_delivery_at = 'Promised delivery (UTC), sometimes missing.',
+    delivered_at = 'Actual delivery (UTC), NULL until delivered.',
+    days_to_deliver = 'Whole days from order to delivery, NULL until delivered.',
+    is_late = 'Delivered after the promised date; NULL when not delivered or no promise was recorded.'
+  ),
+  audits (
+    unique_values(columns := (order_id)),
+    not_null(columns := (order_id, user_id, ordered_at, status, order_total)),
+    accepted_values(column := status, is_in := ('preparing', 'shipped', 'delivered')),
+    -- Warn (see the audit file): orphans come from the source.
+    assert_references(column := user_id, target := staging.stg_greenery__users, target_column := user_id),
+    assert_references(column := address_id, target := staging.stg_greenery__addresses, target_column := address_id),
+    assert_order_total_reconciles,
+    assert_delivery_consistent_with_status,
+    -- Warns: a package cannot arrive before it was ordered; a source clock defect when it does.
+    forall_non_blocking(criteria := (delivered_at IS NULL OR delivered_at >= ordered_at)),
+    assert_not_in_future(column := ordered_at),
+    -- Warns: promised delivery is a carrier estimate; the reference has 1 to 5 days.
+    forall_non_blocking(criteria := (estimated_delivery_at IS NULL OR estimated_delivery_at >= ordered_at))
+  )
+);
+
+WITH items AS (
+  SELECT
+    order_id,
+    COUNT(*) AS distinct_products,
+    SUM(quantity) AS units
+  FROM intermediate.int_order_items__priced
+  GROUP BY
+    order_id
+)
+SELECT
+  orders.order_id::TEXT AS order_id,
+  orders.user_id::TEXT AS user_id,
+  orders.address_id::TEXT AS address_id,
+  orders.created_at::TIMESTAMP AS ordered_at,
+  orders.status::TEXT AS status,
+  orders.promo_id::TEXT AS promo_id,
+  COALESCE(promos.discount, 0)::DECIMAL(12, 2) AS discount,
+  orders.order_cost::DECIMAL(12, 2) AS order_cost,
+  orders.shipping_cost::DECIMAL(12, 2) AS shipping_cost,
+  orders.order_total::DECIMAL(12, 2) AS order_total,
+  COALESCE(items.distinct_products, 0)::INT AS distinct_products,
+  COALESCE(items.units, 0)::INT AS units,
+  orders.tracking_id::TEXT AS tracking_id,
+  orders.shipping_service::TEXT AS shipping_service,
+  orders.estimated_delivery_at::TIMESTAMP AS estimated_delivery_at,
+  orders.delivered_at::TIMESTAMP AS delivered_at,
+  DATE_DIFF('day', orders.created_at, orders.delivered_at)::INT AS days_to_deliver,
+  (orders.delivered_at > orders.estimated_delivery_at)::BOOLEAN AS is_late
+FROM staging.stg_greenery__orders AS orders
+LEFT JOIN staging.stg_greenery__promos AS promos
+  ON promos.promo_id = orders.promo_id
+LEFT JOIN items
+  ON items.order_id = orders.order_id
