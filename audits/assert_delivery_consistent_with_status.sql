@@ -1,8 +1,3 @@
--- The fulfilment fields agree with the status: preparing orders have no tracking id, carrier
--- or delivery date; shipped and delivered ones have a tracking id and carrier; only delivered
--- ones have a delivery time.
--- Warns: the status and the fields come from different systems of the shop and may lag each
--- other by a load; days_to_deliver and is_late are simply NULL meanwhile.
 AUDIT (
   name assert_delivery_consistent_with_status,
   blocking FALSE
@@ -23,7 +18,13 @@ WHERE
     )
   )
   OR (
-    status IN ('shipped', 'delivered') AND (tracking_id IS NULL OR shipping_service IS NULL)
+    status IN ('shipped', 'delivered') AND (
+      tracking_id IS NULL OR shipping_service IS NULL
+    )
   )
-  OR (status = 'shipped' AND NOT delivered_at IS NULL)
-  OR (status = 'delivered' AND delivered_at IS NULL)
+  OR (
+    status = 'shipped' AND NOT delivered_at IS NULL
+  )
+  OR (
+    status = 'delivered' AND delivered_at IS NULL
+  )

@@ -1,8 +1,3 @@
--- Referential integrity: every non-NULL @column of the model exists in @target.@target_column.
--- Warns by default: an orphan comes from the source (a parent row was rejected by staging or
--- not exported yet), not from the model's logic; holding back every mart for it would hide the
--- rest of the day's data. The failing rows are what the monitor reports. Pass
--- `blocking := true` where an orphan would make the model itself wrong.
 AUDIT (
   name assert_references,
   blocking FALSE

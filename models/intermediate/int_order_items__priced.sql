@@ -2,7 +2,9 @@ MODEL (
   name intermediate.int_order_items__priced,
   kind FULL,
   grain (order_id, product_id),
-  tags (product),
+  tags (
+    product
+  ),
   description 'Order lines priced at the unit price that was valid when the order was placed (as-of join on snapshots.products_history), with the line revenue. Lines whose order or product is unknown are kept, with NULL order fields or price, so the referential audits downstream can count them.',
   column_descriptions (
     order_id = 'Order the line belongs to.',
@@ -25,7 +27,9 @@ SELECT
   orders.created_at::TIMESTAMP AS ordered_at,
   items.quantity::INT AS quantity,
   prices.price::DECIMAL(12, 2) AS unit_price,
-  (items.quantity * prices.price)::DECIMAL(12, 2) AS line_revenue
+  (
+    items.quantity * prices.price
+  )::DECIMAL(12, 2) AS line_revenue
 FROM staging.stg_greenery__order_items AS items
 LEFT JOIN staging.stg_greenery__orders AS orders
   ON orders.order_id = items.order_id

@@ -2,7 +2,9 @@ MODEL (
   name intermediate.int_sessions__product_interactions,
   kind FULL,
   grain (session_id, product_id),
-  tags (product),
+  tags (
+    product
+  ),
   description 'One row per session and product the session touched: whether the product was viewed, added to cart, and bought in that session (it is among the items of the order checked out in the session).',
   column_descriptions (
     session_id = 'Browsing session.',
@@ -50,9 +52,9 @@ WITH product_events AS (
 SELECT
   session_id::TEXT AS session_id,
   product_id::TEXT AS product_id,
-  BOOL_OR(is_view)::BOOLEAN AS was_viewed,
-  BOOL_OR(is_add_to_cart)::BOOLEAN AS was_added_to_cart,
-  BOOL_OR(is_purchase)::BOOLEAN AS was_purchased
+  BOOL_OR(is_view::BOOLEAN)::BOOLEAN AS was_viewed,
+  BOOL_OR(is_add_to_cart::BOOLEAN)::BOOLEAN AS was_added_to_cart,
+  BOOL_OR(is_purchase::BOOLEAN)::BOOLEAN AS was_purchased
 FROM interactions
 GROUP BY
   session_id,

@@ -12,39 +12,82 @@ MODEL (
     rejected_share = 'rejected_rows / delivered_rows.'
   ),
   audits (
-    -- Blocks: a row neither kept nor rejected was lost by a staging model.
-    forall(criteria := (delivered_rows = kept_rows + rejected_rows))
+    forall(criteria := (
+      delivered_rows = kept_rows + rejected_rows
+    )) /* Blocks: a row neither kept nor rejected was lost by a staging model. */
   )
 );
 
 WITH delivered(source_table, n) AS (
-    SELECT 'addresses', COUNT(*) FROM raw.addresses
-    UNION ALL
-    SELECT 'users', COUNT(*) FROM raw.users
-    UNION ALL
-    SELECT 'promos', COUNT(*) FROM raw.promos
-    UNION ALL
-    SELECT 'products', COUNT(*) FROM raw.products
-    UNION ALL
-    SELECT 'orders', COUNT(*) FROM raw.orders
-    UNION ALL
-    SELECT 'order_items', COUNT(*) FROM raw.order_items
-    UNION ALL
-    SELECT 'events', COUNT(*) FROM raw.events
+  SELECT
+    'addresses',
+    COUNT(*)
+  FROM raw.addresses
+  UNION ALL
+  SELECT
+    'users',
+    COUNT(*)
+  FROM raw.users
+  UNION ALL
+  SELECT
+    'promos',
+    COUNT(*)
+  FROM raw.promos
+  UNION ALL
+  SELECT
+    'products',
+    COUNT(*)
+  FROM raw.products
+  UNION ALL
+  SELECT
+    'orders',
+    COUNT(*)
+  FROM raw.orders
+  UNION ALL
+  SELECT
+    'order_items',
+    COUNT(*)
+  FROM raw.order_items
+  UNION ALL
+  SELECT
+    'events',
+    COUNT(*)
+  FROM raw.events
 ), kept(source_table, n) AS (
-    SELECT 'addresses', COUNT(*) FROM staging.stg_greenery__addresses
-    UNION ALL
-    SELECT 'users', COUNT(*) FROM staging.stg_greenery__users
-    UNION ALL
-    SELECT 'promos', COUNT(*) FROM staging.stg_greenery__promos
-    UNION ALL
-    SELECT 'products', COUNT(*) FROM staging.stg_greenery__products
-    UNION ALL
-    SELECT 'orders', COUNT(*) FROM staging.stg_greenery__orders
-    UNION ALL
-    SELECT 'order_items', COUNT(*) FROM staging.stg_greenery__order_items
-    UNION ALL
-    SELECT 'events', COUNT(*) FROM staging.stg_greenery__events
+  SELECT
+    'addresses',
+    COUNT(*)
+  FROM staging.stg_greenery__addresses
+  UNION ALL
+  SELECT
+    'users',
+    COUNT(*)
+  FROM staging.stg_greenery__users
+  UNION ALL
+  SELECT
+    'promos',
+    COUNT(*)
+  FROM staging.stg_greenery__promos
+  UNION ALL
+  SELECT
+    'products',
+    COUNT(*)
+  FROM staging.stg_greenery__products
+  UNION ALL
+  SELECT
+    'orders',
+    COUNT(*)
+  FROM staging.stg_greenery__orders
+  UNION ALL
+  SELECT
+    'order_items',
+    COUNT(*)
+  FROM staging.stg_greenery__order_items
+  UNION ALL
+  SELECT
+    'events',
+    COUNT(*)
+  FROM staging.stg_greenery__events
 ), rejected AS (
   SELECT
     source_table,

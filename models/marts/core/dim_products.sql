@@ -3,7 +3,9 @@ MODEL (
   kind FULL,
   owner data_team,
   grain product_id,
-  tags (core),
+  tags (
+    core
+  ),
   description 'One row per product with its current price and inventory, and since when that price has held (from snapshots.products_history).',
   column_descriptions (
     product_id = 'Product key.',
@@ -13,9 +15,11 @@ MODEL (
     price_valid_from = 'Since when the current price and inventory have held (1970-01-01 for the first version seen).'
   ),
   audits (
-    unique_values(columns := (product_id)),
+    unique_values(columns := (
+      product_id
+    )),
     not_null(columns := (product_id, product_name, price)),
-    accepted_range(column := price, min_v := 0)
+    accepted_range("column" := price, min_v := 0)
   )
 );
 

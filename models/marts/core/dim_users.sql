@@ -20,12 +20,14 @@ MODEL (
     country = 'Country of the default address.'
   ),
   audits (
-    unique_values(columns := (user_id)),
+    unique_values(columns := (
+      user_id
+    )),
     not_null(columns := (user_id, created_at)),
-    -- Warns (see the audit file): a user without a known address loses only the location.
-    assert_references(column := address_id, target := staging.stg_greenery__addresses, target_column := address_id),
-    -- Warns: the source updates accounts after creating them; the reverse is a clock or export glitch.
-    forall_non_blocking(criteria := (updated_at IS NULL OR updated_at >= created_at))
+    assert_references("column" := address_id, target := staging.stg_greenery__addresses, target_column := address_id), /* Warns (see the audit file): a user without a known address loses only the location. */
+    forall_non_blocking(criteria := (
+      updated_at IS NULL OR updated_at >= created_at
+    )) /* Warns: the source updates accounts after creating them; the reverse is a clock or export glitch. */
   )
 );
 

@@ -3,9 +3,10 @@ MODEL (
   kind FULL,
   owner data_team,
   grain order_id,
-  -- Referenced only by the assert_references audits, which must see this environment's tables.
-  depends_on [staging.stg_greenery__users, staging.stg_greenery__addresses],
-  tags (core),
+  depends_on [staging.stg_greenery__users, staging.stg_greenery__addresses], /* assert_references targets: the audits must read this environment's tables */
+  tags (
+    core
+  ),
   description 'One row per order: who ordered, promo and discount, costs, items, shipping service, estimated and actual delivery, days to deliver and whether the delivery was late.',
   column_descriptions (
     order_id = 'Order key.',
@@ -28,19 +29,22 @@ MODEL (
     is_late = 'Delivered after the promised date; NULL when not delivered or no promise was recorded.'
   ),
   audits (
-    unique_values(columns := (order_id)),
+    unique_values(columns := (
+      order_id
+    )),
     not_null(columns := (order_id, user_id, ordered_at, status, order_total)),
-    accepted_values(column := status, is_in := ('preparing', 'shipped', 'delivered')),
-    -- Warn (see the audit file): orphans come from the source.
-    assert_references(column := user_id, target := staging.stg_greenery__users, target_column := user_id),
-    assert_references(column := address_id, target := staging.stg_greenery__addresses, target_column := address_id),
+    accepted_values("column" := status, is_in := ('preparing', 'shipped', 'delivered')),
+    assert_references("column" := user_id, target := staging.stg_greenery__users, target_column := user_id), /* Warn (see the audit file): orphans come from the source. */
+    assert_references("column" := address_id, target := staging.stg_greenery__addresses, target_column := address_id),
     assert_order_total_reconciles,
     assert_delivery_consistent_with_status,
-    -- Warns: a package cannot arrive before it was ordered; a source clock defect when it does.
-    forall_non_blocking(criteria := (delivered_at IS NULL OR delivered_at >= ordered_at)),
-    assert_not_in_future(column := ordered_at),
-    -- Warns: promised delivery is a carrier estimate; the reference has 1 to 5 days.
-    forall_non_blocking(criteria := (estimated_delivery_at IS NULL OR estimated_delivery_at >= ordered_at))
+    forall_non_blocking(criteria := (
+      delivered_at IS NULL OR delivered_at >= ordered_at
+    )), /* Warns: a package cannot arrive before it was ordered; a source clock defect when it does. */
+    assert_not_in_future("column" := ordered_at),
+    forall_non_blocking(criteria := (
+      estimated_delivery_at IS NULL OR estimated_delivery_at >= ordered_at
+    )) /* Warns: promised delivery is a carrier estimate; the reference has 1 to 5 days. */
   )
 );
 
@@ -70,8 +74,10 @@ SELECT
   orders.shipping_service::TEXT AS shipping_service,
   orders.estimated_delivery_at::TIMESTAMP AS estimated_delivery_at,
   orders.delivered_at::TIMESTAMP AS delivered_at,
-  DATE_DIFF('day', orders.created_at, orders.delivered_at)::INT AS days_to_deliver,
-  (orders.delivered_at > orders.estimated_delivery_at)::BOOLEAN AS is_late
+  DATE_DIFF('DAY', orders.created_at, orders.delivered_at)::INT AS days_to_deliver,
+  (
+    orders.delivered_at > orders.estimated_delivery_at
+  )::BOOLEAN AS is_late
 FROM staging.stg_greenery__orders AS orders
 LEFT JOIN staging.stg_greenery__promos AS promos
   ON promos.promo_id = orders.promo_id

@@ -2,16 +2,15 @@ MODEL (
   name core.fct_sessions,
   kind INCREMENTAL_BY_TIME_RANGE (
     time_column started_at,
-    -- A session can run past midnight (a shipment follows its checkout by up to nine hours):
-    -- each run recomputes the day before, so sessions finish once their late events land.
-    lookback 1
+    lookback 1 /* sessions run past midnight: each run recomputes the day before too */
   ),
   owner data_team,
   cron '@daily',
   grain session_id,
-  -- Referenced only by the assert_references audits, which must see this environment's tables.
-  depends_on [staging.stg_greenery__users],
-  tags (core),
+  depends_on [staging.stg_greenery__users], /* assert_references targets: the audits must read this environment's tables */
+  tags (
+    core
+  ),
   description 'One row per browsing session: who, when it started and ended, how long it lasted, what happened in it (page views, add-to-carts, checkouts, shipments, distinct products viewed) and the order placed, if any. Incremental by session start: a daily run processes only the new day (and the day before, for sessions that ran past midnight).',
   column_descriptions (
     session_id = 'Session key.',
@@ -28,14 +27,18 @@ MODEL (
     is_converted = 'The session checked out an order.'
   ),
   audits (
-    unique_values(columns := (session_id)),
+    unique_values(columns := (
+      session_id
+    )),
     not_null(columns := (session_id, user_id, started_at, ended_at)),
-    forall(criteria := (ended_at >= started_at)),
+    forall(criteria := (
+      ended_at >= started_at
+    )),
     assert_shipments_have_checkout,
-    -- Warns (see the audit file): events whose user staging could not find.
-    assert_references(column := user_id, target := staging.stg_greenery__users, target_column := user_id),
-    -- Warns: a session is one user's visit; one over a day long means a tracking defect.
-    forall_non_blocking(criteria := (duration_minutes <= 24 * 60))
+    assert_references("column" := user_id, target := staging.stg_greenery__users, target_column := user_id), /* Warns (see the audit file): events whose user staging could not find. */
+    forall_non_blocking(criteria := (
+      duration_minutes <= 24 * 60
+    )) /* Warns: a session is one user's visit; one over a day long means a tracking defect. */
   )
 );
 
@@ -69,14 +72,25 @@ SELECT
   ANY_VALUE(user_id)::TEXT AS user_id,
   MIN(created_at)::TIMESTAMP AS started_at,
   MAX(created_at)::TIMESTAMP AS ended_at,
-  (DATE_DIFF('second', MIN(created_at), MAX(created_at)) / 60.0)::DOUBLE AS duration_minutes,
-  COUNT(*) FILTER(WHERE event_type = 'page_view')::INT AS page_views,
-  COUNT(*) FILTER(WHERE event_type = 'add_to_cart')::INT AS add_to_carts,
-  COUNT(*) FILTER(WHERE event_type = 'checkout')::INT AS checkouts,
-  COUNT(*) FILTER(WHERE event_type = 'package_shipped')::INT AS packages_shipped,
-  COUNT(DISTINCT product_id) FILTER(WHERE event_type = 'page_view')::INT AS products_viewed,
-  ANY_VALUE(order_id) FILTER(WHERE event_type = 'checkout')::TEXT AS order_id,
-  (COUNT(*) FILTER(WHERE event_type = 'checkout') > 0)::BOOLEAN AS is_converted
+  (
+    DATE_DIFF('SECOND', MIN(created_at), MAX(created_at)) / 60.0
+  )::DOUBLE AS duration_minutes,
+  COUNT(*) FILTER(WHERE
+    event_type = 'page_view')::INT AS page_views,
+  COUNT(*) FILTER(WHERE
+    event_type = 'add_to_cart')::INT AS add_to_carts,
+  COUNT(*) FILTER(WHERE
+    event_type = 'checkout')::INT AS checkouts,
+  COUNT(*) FILTER(WHERE
+    event_type = 'package_shipped')::INT AS packages_shipped,
+  COUNT(DISTINCT product_id) FILTER(WHERE
+    event_type = 'page_view')::INT AS products_viewed,
+  ANY_VALUE(order_id) FILTER(WHERE
+    event_type = 'checkout')::TEXT AS order_id,
+  (
+    COUNT(*) FILTER(WHERE
+      event_type = 'checkout') > 0
+  )::BOOLEAN AS is_converted
 FROM session_events
 GROUP BY
   session_id

@@ -3,7 +3,9 @@ MODEL (
   kind FULL,
   owner marketing,
   grain user_id,
-  tags (marketing),
+  tags (
+    marketing
+  ),
   description 'One row per user, buyers and non-buyers alike: first and last order, order count, spend, average order value, promo use, what and how much they buy, how their deliveries went, and their buyer segment (none, one-time, repeat). High-value rule: a buyer whose total spend is at or above the 75th percentile of all buyers'' total spend in this build (the top quarter of spenders); non-buyers are never high value. Users that appear only in orders (unknown to staging) are kept, so every purchaser counts.',
   column_descriptions (
     user_id = 'User key.',
@@ -21,13 +23,15 @@ MODEL (
     is_high_value = 'Total spend in the top quarter of buyers (see the description).'
   ),
   audits (
-    unique_values(columns := (user_id)),
+    unique_values(columns := (
+      user_id
+    )),
     not_null(columns := (user_id, buyer_segment, order_count)),
-    accepted_values(column := buyer_segment, is_in := ('none', 'one-time', 'repeat')),
-    -- Blocks: the write-up's assumption; min <= max can only break through a bug here.
-    forall(criteria := (first_order_at <= last_order_at)),
-    -- Warns (see the audit file): orders of users staging does not know.
-    assert_references(column := user_id, target := core.dim_users, target_column := user_id)
+    accepted_values("column" := buyer_segment, is_in := ('none', 'one-time', 'repeat')),
+    forall(criteria := (
+      first_order_at <= last_order_at
+    )), /* Blocks: the write-up's assumption; min <= max can only break through a bug here. */
+    assert_references("column" := user_id, target := core.dim_users, target_column := user_id) /* Warns (see the audit file): orders of users staging does not know. */
   )
 );
 
@@ -39,9 +43,11 @@ WITH orders_per_user AS (
     COUNT(*) AS order_count,
     SUM(order_total) AS total_spend,
     AVG(units) AS avg_units_per_order,
-    COUNT(*) FILTER(WHERE NOT promo_id IS NULL) AS promo_orders,
+    COUNT(*) FILTER(WHERE
+      NOT promo_id IS NULL) AS promo_orders,
     AVG(days_to_deliver) AS avg_days_to_deliver,
-    COUNT(*) FILTER(WHERE is_late) AS late_deliveries
+    COUNT(*) FILTER(WHERE
+      is_late) AS late_deliveries
   FROM core.fct_orders
   GROUP BY
     user_id

@@ -3,7 +3,9 @@ MODEL (
   kind FULL,
   owner marketing,
   grain buyer_segment,
-  tags (marketing),
+  tags (
+    marketing
+  ),
   description 'What indicates a user who will buy again, and one who will not: one row per buyer segment (repeat, one-time, none) with, side by side, the features the write-up names as signals: time on the platform and location; order size, spend and products bought; promo use; browsing (sessions, page views, add-to-cart and checkout rates); delivery time and lateness. How to read it: compare the repeat row with the one-time row, feature by feature. A feature clearly higher (or lower) for repeat buyers is a candidate signal of buying again; where one-time buyers stand out (slow or late deliveries, promo-only first orders) is a candidate signal of not buying again. These are associations over the users in the data, not causes, and a one-time buyer who joined recently may still return; check users per segment before trusting a difference. The none row shows who never bought at all.',
   column_descriptions (
     buyer_segment = 'repeat, one-time or none (see marketing.fct_user_orders).',
@@ -29,10 +31,12 @@ MODEL (
     late_delivery_share = 'Late deliveries / delivered orders with a promised date.'
   ),
   audits (
-    unique_values(columns := (buyer_segment)),
+    unique_values(columns := (
+      buyer_segment
+    )),
     not_null(columns := (buyer_segment, users)),
-    accepted_values(column := buyer_segment, is_in := ('none', 'one-time', 'repeat')),
-    accepted_range(column := share_of_users, min_v := 0, max_v := 1)
+    accepted_values("column" := buyer_segment, is_in := ('none', 'one-time', 'repeat')),
+    accepted_range("column" := share_of_users, min_v := 0, max_v := 1)
   )
 );
 
@@ -45,15 +49,18 @@ WITH data_as_of AS (
     user_id,
     COUNT(*) AS sessions,
     SUM(page_views) AS page_views,
-    COUNT(*) FILTER(WHERE add_to_carts > 0) AS sessions_with_add_to_cart,
-    COUNT(*) FILTER(WHERE checkouts > 0) AS sessions_with_checkout
+    COUNT(*) FILTER(WHERE
+      add_to_carts > 0) AS sessions_with_add_to_cart,
+    COUNT(*) FILTER(WHERE
+      checkouts > 0) AS sessions_with_checkout
   FROM core.fct_sessions
   GROUP BY
     user_id
 ), deliveries_per_user AS (
   SELECT
     user_id,
-    COUNT(*) FILTER(WHERE NOT is_late IS NULL) AS deliveries_with_promise
+    COUNT(*) FILTER(WHERE
+      NOT is_late IS NULL) AS deliveries_with_promise
   FROM core.fct_orders
   GROUP BY
     user_id
@@ -61,8 +68,8 @@ WITH data_as_of AS (
   SELECT
     buyers.*,
     dim_users.state,
-    DATE_DIFF('day', dim_users.created_at, data_as_of.latest_event_at) AS account_age_days,
-    DATE_DIFF('day', dim_users.created_at, buyers.first_order_at) AS days_signup_to_first_order,
+    DATE_DIFF('DAY', dim_users.created_at, data_as_of.latest_event_at) AS account_age_days,
+    DATE_DIFF('DAY', dim_users.created_at, buyers.first_order_at) AS days_signup_to_first_order,
     COALESCE(sessions_per_user.sessions, 0) AS sessions,
     COALESCE(sessions_per_user.page_views, 0) AS page_views,
     COALESCE(sessions_per_user.sessions_with_add_to_cart, 0) AS sessions_with_add_to_cart,
@@ -99,7 +106,9 @@ WITH data_as_of AS (
 SELECT
   users.buyer_segment::TEXT AS buyer_segment,
   COUNT(*)::INT AS users,
-  (COUNT(*) / SUM(COUNT(*)) OVER ())::DOUBLE AS share_of_users,
+  (
+    COUNT(*) / SUM(COUNT(*)) OVER ()
+  )::DOUBLE AS share_of_users,
   AVG(account_age_days)::DOUBLE AS avg_account_age_days,
   AVG(days_signup_to_first_order)::DOUBLE AS avg_days_signup_to_first_order,
   ANY_VALUE(top_states.top_state)::TEXT AS top_state,
@@ -111,7 +120,8 @@ SELECT
   @SAFE_DIV(SUM(avg_units_per_order * order_count), SUM(order_count))::DOUBLE AS avg_units_per_order,
   AVG(distinct_products_bought)::DOUBLE AS avg_distinct_products_bought,
   @SAFE_DIV(SUM(promo_orders), SUM(order_count))::DOUBLE AS promo_order_share,
-  @SAFE_DIV(COUNT(*) FILTER(WHERE promo_orders > 0), COUNT(*))::DOUBLE AS promo_user_share,
+  @SAFE_DIV(COUNT(*) FILTER(WHERE
+    promo_orders > 0), COUNT(*))::DOUBLE AS promo_user_share,
   AVG(sessions)::DOUBLE AS avg_sessions,
   AVG(page_views)::DOUBLE AS avg_page_views,
   @SAFE_DIV(SUM(sessions_with_add_to_cart), SUM(sessions))::DOUBLE AS add_to_cart_rate,

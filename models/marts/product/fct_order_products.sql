@@ -3,9 +3,10 @@ MODEL (
   kind FULL,
   owner product,
   grain (order_id, product_id),
-  -- Referenced only by the assert_references audits, which must see this environment's tables.
-  depends_on [core.fct_orders, core.dim_products],
-  tags (product),
+  depends_on [core.fct_orders, core.dim_products], /* assert_references targets: the audits must read this environment's tables */
+  tags (
+    product
+  ),
   description 'One row per order line (order_id, product_id): quantity, the unit price when the order was placed, and the line revenue. Which products sell, in what quantities, and for how much. order_id alone is not unique here (an order holds several products): the write-up''s lesson, kept as the grain audit.',
   column_descriptions (
     order_id = 'Order.',
@@ -17,15 +18,11 @@ MODEL (
     line_revenue = 'quantity x unit_price, in dollars.'
   ),
   audits (
-    -- Blocks: the grain is (order_id, product_id), not order_id (the write-up's lesson).
-    unique_combination_of_columns(columns := (order_id, product_id)),
+    unique_combination_of_columns(columns := (order_id, product_id)), /* Blocks: the grain is (order_id, product_id), not order_id (the write-up's lesson). */
     not_null(columns := (order_id, product_id, quantity)),
-    -- Blocks: the write-up's assumption; staging rejects non-positive quantities, so a failure
-    -- here means that rule was broken.
-    accepted_range(column := quantity, min_v := 1),
-    -- Warns (see the audit file): lines of orders or products staging does not know.
-    assert_references(column := order_id, target := core.fct_orders, target_column := order_id),
-    assert_references(column := product_id, target := core.dim_products, target_column := product_id)
+    accepted_range("column" := quantity, min_v := 1), /* Blocks: the write-up's assumption; staging rejects quantities below 1, so this fails only if that rule breaks. */
+    assert_references("column" := order_id, target := core.fct_orders, target_column := order_id), /* Warns (see the audit file): lines of orders or products staging does not know. */
+    assert_references("column" := product_id, target := core.dim_products, target_column := product_id)
   )
 );
 

@@ -6,9 +6,10 @@ MODEL (
   owner product,
   cron '@daily',
   grain (product_id, activity_date),
-  -- Referenced only by the assert_references audits, which must see this environment's tables.
-  depends_on [core.dim_products],
-  tags (product),
+  depends_on [core.dim_products], /* assert_references targets: the audits must read this environment's tables */
+  tags (
+    product
+  ),
   description 'One row per product and day with activity: page views, add-to-carts, units ordered and orders. Incremental by day: a daily run computes only the new day.',
   column_descriptions (
     product_id = 'Product.',
@@ -21,8 +22,7 @@ MODEL (
   audits (
     unique_combination_of_columns(columns := (product_id, activity_date)),
     not_null(columns := (product_id, activity_date)),
-    -- Warns (see the audit file): activity of products staging does not know.
-    assert_references(column := product_id, target := core.dim_products, target_column := product_id)
+    assert_references("column" := product_id, target := core.dim_products, target_column := product_id) /* Warns (see the audit file): activity of products staging does not know. */
   )
 );
 
@@ -30,8 +30,10 @@ WITH events AS (
   SELECT
     product_id,
     created_at::DATE AS activity_date,
-    COUNT(*) FILTER(WHERE event_type = 'page_view') AS page_views,
-    COUNT(*) FILTER(WHERE event_type = 'add_to_cart') AS add_to_carts
+    COUNT(*) FILTER(WHERE
+      event_type = 'page_view') AS page_views,
+    COUNT(*) FILTER(WHERE
+      event_type = 'add_to_cart') AS add_to_carts
   FROM staging.stg_greenery__events
   WHERE
     created_at BETWEEN @start_ts AND @end_ts AND NOT product_id IS NULL

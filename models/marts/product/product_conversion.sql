@@ -3,7 +3,9 @@ MODEL (
   kind FULL,
   owner product,
   grain product_id,
-  tags (product),
+  tags (
+    product
+  ),
   description 'One row per product: sessions that viewed it, sessions in which it was bought, and the conversion rate (the second divided by the first). Which plants turn interest into sales. Products never viewed have a NULL rate.',
   column_descriptions (
     product_id = 'Product.',
@@ -14,20 +16,23 @@ MODEL (
     conversion_rate = 'sessions_purchased / sessions_viewed.'
   ),
   audits (
-    unique_values(columns := (product_id)),
+    unique_values(columns := (
+      product_id
+    )),
     not_null(columns := (product_id, sessions_viewed, sessions_purchased)),
-    -- Warns: the reference data has every bought product viewed first in its session; a rate
-    -- over 1 means purchases without views (lost page-view events).
-    accepted_range_non_blocking(column := conversion_rate, min_v := 0, max_v := 1)
+    accepted_range_non_blocking("column" := conversion_rate, min_v := 0, max_v := 1) /* Warns: the reference data has every bought product viewed first in its session; a rate */ /* over 1 means purchases without views (lost page-view events). */
   )
 );
 
 WITH per_product AS (
   SELECT
     product_id,
-    COUNT(*) FILTER(WHERE was_viewed) AS sessions_viewed,
-    COUNT(*) FILTER(WHERE was_added_to_cart) AS sessions_added_to_cart,
-    COUNT(*) FILTER(WHERE was_purchased) AS sessions_purchased
+    COUNT(*) FILTER(WHERE
+      was_viewed) AS sessions_viewed,
+    COUNT(*) FILTER(WHERE
+      was_added_to_cart) AS sessions_added_to_cart,
+    COUNT(*) FILTER(WHERE
+      was_purchased) AS sessions_purchased
   FROM intermediate.int_sessions__product_interactions
   GROUP BY
     product_id

@@ -2,13 +2,14 @@ MODEL (
   name product.session_funnel,
   kind INCREMENTAL_BY_TIME_RANGE (
     time_column session_date,
-    -- Follows core.fct_sessions, which revises the day before as late events land.
-    lookback 1
+    lookback 1 /* follows core.fct_sessions, which revises the day before */
   ),
   owner product,
   cron '@daily',
   grain session_date,
-  tags (product),
+  tags (
+    product
+  ),
   description 'One row per day of session start: sessions with a page view, with an add-to-cart, with a checkout, and the conversion and drop-off between steps. Where in the funnel visitors are lost.',
   column_descriptions (
     session_date = 'Day the sessions started (UTC).',
@@ -23,10 +24,17 @@ MODEL (
     cart_to_checkout_drop_off = '1 - cart_to_checkout_rate.'
   ),
   audits (
-    unique_values(columns := (session_date)),
+    unique_values(columns := (
+      session_date
+    )),
     not_null(columns := (session_date, sessions)),
-    -- Blocks: each funnel step is a subset of the one before; otherwise the counts are wrong.
-    forall(criteria := (sessions_with_add_to_cart <= sessions AND sessions_with_page_view <= sessions AND sessions_with_checkout <= sessions))
+    forall(
+      criteria := (
+        sessions_with_add_to_cart <= sessions
+        AND sessions_with_page_view <= sessions
+        AND sessions_with_checkout <= sessions
+      )
+    ) /* Blocks: each funnel step is a subset of the one before; otherwise the counts are wrong. */
   )
 );
 
@@ -34,9 +42,12 @@ WITH daily AS (
   SELECT
     started_at::DATE AS session_date,
     COUNT(*) AS sessions,
-    COUNT(*) FILTER(WHERE page_views > 0) AS sessions_with_page_view,
-    COUNT(*) FILTER(WHERE add_to_carts > 0) AS sessions_with_add_to_cart,
-    COUNT(*) FILTER(WHERE checkouts > 0) AS sessions_with_checkout
+    COUNT(*) FILTER(WHERE
+      page_views > 0) AS sessions_with_page_view,
+    COUNT(*) FILTER(WHERE
+      add_to_carts > 0) AS sessions_with_add_to_cart,
+    COUNT(*) FILTER(WHERE
+      checkouts > 0) AS sessions_with_checkout
   FROM core.fct_sessions
   WHERE
     started_at BETWEEN @start_ts AND @end_ts
@@ -52,6 +63,10 @@ SELECT
   @SAFE_DIV(sessions_with_add_to_cart, sessions_with_page_view)::DOUBLE AS view_to_cart_rate,
   @SAFE_DIV(sessions_with_checkout, sessions_with_add_to_cart)::DOUBLE AS cart_to_checkout_rate,
   @SAFE_DIV(sessions_with_checkout, sessions_with_page_view)::DOUBLE AS view_to_checkout_rate,
-  (1 - @SAFE_DIV(sessions_with_add_to_cart, sessions_with_page_view))::DOUBLE AS view_to_cart_drop_off,
-  (1 - @SAFE_DIV(sessions_with_checkout, sessions_with_add_to_cart))::DOUBLE AS cart_to_checkout_drop_off
+  (
+    1 - @SAFE_DIV(sessions_with_add_to_cart, sessions_with_page_view)
+  )::DOUBLE AS view_to_cart_drop_off,
+  (
+    1 - @SAFE_DIV(sessions_with_checkout, sessions_with_add_to_cart)
+  )::DOUBLE AS cart_to_checkout_drop_off
 FROM daily

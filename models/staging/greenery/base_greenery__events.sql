@@ -37,10 +37,7 @@ SELECT
     THEN 'missing_key'
     WHEN ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY _loaded_at DESC, _source_line) > 1
     THEN 'duplicate_key'
-    WHEN NOT COALESCE(
-      LOWER(TRIM(event_type)) IN ('page_view', 'add_to_cart', 'checkout', 'package_shipped'),
-      FALSE
-    )
+    WHEN NOT COALESCE(LOWER(TRIM(event_type)) IN ('page_view', 'add_to_cart', 'checkout', 'package_shipped'), FALSE)
     THEN 'invalid_event_type'
     WHEN session_id IS NULL OR user_id IS NULL
     THEN 'missing_session'

@@ -25,10 +25,7 @@ SELECT
   CASE
     WHEN order_id IS NULL OR product_id IS NULL
     THEN 'missing_key'
-    WHEN ROW_NUMBER() OVER (
-      PARTITION BY order_id, product_id
-      ORDER BY _loaded_at DESC, _source_line
-    ) > 1
+    WHEN ROW_NUMBER() OVER (PARTITION BY order_id, product_id ORDER BY _loaded_at DESC, _source_line) > 1
     THEN 'duplicate_key'
     WHEN quantity IS NULL OR quantity <= 0
     THEN 'non_positive_quantity'

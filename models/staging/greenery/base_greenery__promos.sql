@@ -27,13 +27,9 @@ SELECT
   CASE
     WHEN @normalize_promo_id(promo_id) IS NULL
     THEN 'missing_key'
-    WHEN ROW_NUMBER() OVER (
-      PARTITION BY @normalize_promo_id(promo_id)
-      ORDER BY _loaded_at DESC, _source_line
-    ) > 1
+    WHEN ROW_NUMBER() OVER (PARTITION BY @normalize_promo_id(promo_id) ORDER BY _loaded_at DESC, _source_line) > 1
     THEN 'duplicate_key'
-    WHEN LOWER(TRIM(status)) IS DISTINCT FROM 'active'
-    AND LOWER(TRIM(status)) IS DISTINCT FROM 'inactive'
+    WHEN LOWER(TRIM(status)) IS DISTINCT FROM 'active' AND LOWER(TRIM(status)) IS DISTINCT FROM 'inactive'
     THEN 'invalid_status'
     WHEN discount IS NULL OR discount < 0
     THEN 'invalid_discount'

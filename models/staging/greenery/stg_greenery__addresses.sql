@@ -12,9 +12,13 @@ MODEL (
     country = 'Country name.'
   ),
   audits (
-    unique_values(columns := (address_id)),
+    unique_values(columns := (
+      address_id
+    )),
     not_null(columns := (address_id, zipcode)),
-    forall(criteria := (REGEXP_FULL_MATCH(zipcode, '[0-9]{5}')))
+    forall(criteria := (
+      REGEXP_FULL_MATCH(zipcode, '[0-9]{5}')
+    ))
   )
 );
 

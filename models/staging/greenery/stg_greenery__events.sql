@@ -15,9 +15,11 @@ MODEL (
     product_id = 'Product of a page_view or add_to_cart event, else NULL.'
   ),
   audits (
-    unique_values(columns := (event_id)),
+    unique_values(columns := (
+      event_id
+    )),
     not_null(columns := (event_id, session_id, user_id, created_at, event_type)),
-    accepted_values(column := event_type, is_in := ('page_view', 'add_to_cart', 'checkout', 'package_shipped'))
+    accepted_values("column" := event_type, is_in := ('page_view', 'add_to_cart', 'checkout', 'package_shipped'))
   )
 );
 

@@ -12,7 +12,7 @@ MODEL (
   audits (
     unique_combination_of_columns(columns := (order_id, product_id)),
     not_null(columns := (order_id, product_id, quantity)),
-    accepted_range(column := quantity, min_v := 1)
+    accepted_range("column" := quantity, min_v := 1)
   )
 );
 

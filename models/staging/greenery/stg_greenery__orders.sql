@@ -20,9 +20,11 @@ MODEL (
     status = 'preparing, shipped or delivered.'
   ),
   audits (
-    unique_values(columns := (order_id)),
+    unique_values(columns := (
+      order_id
+    )),
     not_null(columns := (order_id, user_id, created_at, status)),
-    accepted_values(column := status, is_in := ('preparing', 'shipped', 'delivered'))
+    accepted_values("column" := status, is_in := ('preparing', 'shipped', 'delivered'))
   )
 );
 

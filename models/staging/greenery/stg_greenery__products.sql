@@ -11,9 +11,11 @@ MODEL (
     inventory = 'Units in stock when the file was exported.'
   ),
   audits (
-    unique_values(columns := (product_id)),
+    unique_values(columns := (
+      product_id
+    )),
     not_null(columns := (product_id, price)),
-    accepted_range(column := price, min_v := 0)
+    accepted_range("column" := price, min_v := 0)
   )
 );
 

@@ -11,9 +11,11 @@ MODEL (
     status = 'active or inactive.'
   ),
   audits (
-    unique_values(columns := (promo_id)),
+    unique_values(columns := (
+      promo_id
+    )),
     not_null(columns := (promo_id, discount, status)),
-    accepted_values(column := status, is_in := ('active', 'inactive'))
+    accepted_values("column" := status, is_in := ('active', 'inactive'))
   )
 );
 

@@ -14,10 +14,9 @@ MODEL (
     updated_at = 'When the account was last updated (UTC).',
     address_id = 'Default address of the user.'
   ),
-  audits (
-    unique_values(columns := (user_id)),
-    not_null(columns := (user_id, created_at))
-  )
+  audits (unique_values(columns := (
+      user_id
+  )), not_null(columns := (user_id, created_at)))
 );
 
 SELECT
