@@ -116,27 +116,27 @@ def _read_header(table: RawTable, path: Path) -> list[str]:
     return header
 
 
+#: ISO-8601 as the exports write it: date, T or space, time, optional fraction and offset.
+TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)?"
+
+
 def _stage(con: duckdb.DuckDBPyConnection, table: RawTable, path: Path) -> int:
     """Parse `path` into a temp table typed by the contract; refuse it whole on any bad row.
 
-    Timestamps are read as TIMESTAMPTZ and stored as naive UTC, so `...Z` and `...+02:00`
-    both land as the same instant.
+    DuckDB's CSV reader finds the structural errors (field counts, quoting, encoding) with
+    their lines; values are then checked against the contract's types here, because the
+    reader's own casts are lenient (a timestamp with trailing text passes). Timestamps are
+    read as instants and stored as naive UTC, so `...Z` and `...+02:00` agree.
     """
     header = _read_header(table, path)
-    read_types = {c: "TIMESTAMPTZ" if table.columns[c] == "TIMESTAMP" else table.columns[c]
-                  for c in header}
-    columns_sql = "{" + ", ".join(f"'{c}': '{t}'" for c, t in read_types.items()) + "}"
-    select = ", ".join(
-        f"timezone('UTC', {c}) AS {c}" if table.columns[c] == "TIMESTAMP" else c
-        for c in table.columns
-    )
-    staging = f"_incoming_{table.name}"
+    text_columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in header) + "}"
+    text = f"_text_{table.name}"
     con.execute("DROP TABLE IF EXISTS _reject_errors; DROP TABLE IF EXISTS _reject_scans")
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {staging} AS
-        SELECT {select}, row_number() OVER () + 1 AS _source_line
-        FROM read_csv(?, header = true, auto_detect = false, columns = {columns_sql},
+        CREATE OR REPLACE TEMP TABLE {text} AS
+        SELECT *, row_number() OVER () + 1 AS _source_line
+        FROM read_csv(?, header = true, auto_detect = false, columns = {text_columns},
                       store_rejects = true, rejects_scan = '_reject_scans',
                       rejects_table = '_reject_errors', strict_mode = true,
                       null_padding = false, parallel = false)
@@ -144,18 +144,55 @@ def _stage(con: duckdb.DuckDBPyConnection, table: RawTable, path: Path) -> int:
         [str(path)],
     )
     errors = con.execute(
-        "SELECT line, column_name, error_type, error_message FROM _reject_errors ORDER BY line"
+        "SELECT line, column_name, lower(error_type), error_message FROM _reject_errors"
     ).fetchall()
+    errors += _type_errors(con, table, text)
     if errors:
-        raise LoadError(_describe_errors(path, errors))
-    return con.execute(f"SELECT count(*) FROM {staging}").fetchone()[0]
+        raise LoadError(_describe_errors(path, sorted(errors, key=lambda e: e[0])))
+
+    select = ", ".join(_typed(column, type_) for column, type_ in table.columns.items())
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _incoming_{table.name} AS "
+        f"SELECT {select}, _source_line FROM {text}"
+    )
+    return con.execute(f"SELECT count(*) FROM {text}").fetchone()[0]
+
+
+def _invalid(column: str, type_: str) -> str:
+    """SQL that is true when a non-NULL text value does not parse as `type_`."""
+    if type_ == "TIMESTAMP":
+        return (
+            f"NOT regexp_full_match({column}, '{TIMESTAMP_PATTERN}') "
+            f"OR try_cast({column} AS TIMESTAMPTZ) IS NULL"
+        )
+    return f"try_cast({column} AS {type_}) IS NULL"
+
+
+def _typed(column: str, type_: str) -> str:
+    if type_ == "TIMESTAMP":
+        return f"timezone('UTC', {column}::TIMESTAMPTZ) AS {column}"
+    return f"{column}::{type_} AS {column}"
+
+
+def _type_errors(con: duckdb.DuckDBPyConnection, table: RawTable, text: str) -> list[tuple]:
+    """(line, column, kind, message) for every value that does not parse as its type."""
+    checks = [
+        f"SELECT _source_line, '{column}', 'cast', "
+        f"'could not read \"' || {column} || '\" as {type_}' FROM {text} "
+        f"WHERE {column} IS NOT NULL AND ({_invalid(column, type_)})"
+        for column, type_ in table.columns.items()
+        if type_ != "VARCHAR"
+    ]
+    if not checks:
+        return []
+    return con.execute(" UNION ALL ".join(checks)).fetchall()
 
 
 def _describe_errors(path: Path, errors: list[tuple]) -> str:
-    lines = [f"{path}: {len(errors)} malformed row(s); nothing was loaded."]
-    for line, column, error_type, message in errors[:MAX_ERRORS_SHOWN]:
+    lines = [f"{path}: {len(errors)} malformed value(s) or row(s); nothing was loaded."]
+    for line, column, kind, message in errors[:MAX_ERRORS_SHOWN]:
         where = f"column {column}" if column else "the row"
-        lines.append(f"  {path.name}, line {line}, {where}: {error_type.lower()}: {message}")
+        lines.append(f"  {path.name}, line {line}, {where}: {kind}: {message}")
     if len(errors) > MAX_ERRORS_SHOWN:
         lines.append(f"  ... and {len(errors) - MAX_ERRORS_SHOWN} more")
     return "\n".join(lines)

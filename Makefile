@@ -1,0 +1,45 @@
+# Two commands: `make demo` sets up and builds the warehouse; `make test` runs every test.
+# Paths derive from this file's folder, so `make -C <project> demo` works from anywhere.
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+VENV := $(ROOT)/.venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+
+# The demo's data: generated at SCALE (1 = the course's size), or a CSV export in RAW_DIR.
+SCALE ?= 1
+SEED ?= 42
+RAW_DIR ?=
+GENERATED_DIR := $(ROOT)/data/generated
+
+export GREENERY_WAREHOUSE := $(ROOT)/greenery.duckdb
+export SQLMESH__DISABLE_ANONYMIZED_ANALYTICS := true
+
+.PHONY: setup demo test
+
+# One virtual environment from the lock file; DuckDB is pinned there for every tool.
+$(VENV)/.synced: $(ROOT)/pyproject.toml $(ROOT)/uv.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	cd $(ROOT) && UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --quiet
+	touch $@
+
+setup: $(VENV)/.synced
+
+# A from-scratch build: a new warehouse file, raw data landed, every model planned into prod.
+demo: setup
+	rm -f $(GREENERY_WAREHOUSE) $(GREENERY_WAREHOUSE).wal
+ifeq ($(RAW_DIR),)
+	rm -rf $(GENERATED_DIR)
+	$(BIN)/ingest generate --out $(GENERATED_DIR) --scale $(SCALE) --seed $(SEED)
+	$(BIN)/ingest load $(GENERATED_DIR)
+else
+	$(BIN)/ingest load $(abspath $(RAW_DIR))
+endif
+	cd $(ROOT) && $(BIN)/sqlmesh plan prod --auto-apply --no-prompts
+	$(BIN)/greenery answers
+
+test: setup
+	cd $(ROOT) && $(BIN)/ruff check . && $(BIN)/ruff format --check .
+	cd $(ROOT) && $(BIN)/pytest

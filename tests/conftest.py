@@ -1,0 +1,37 @@
+"""Shared fixtures: generated raw data, and warehouses built from it by a real SQLMesh plan."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ingest.generate import generate
+
+#: Fixed dates keep the tests independent of today's date.
+START = date(2026, 3, 1)
+END = date(2026, 3, 4)
+
+os.environ["SQLMESH__DISABLE_ANONYMIZED_ANALYTICS"] = "true"
+
+
+@pytest.fixture(autouse=True)
+def _keep_warehouse_variable() -> Iterator[None]:
+    """Contexts set GREENERY_WAREHOUSE; restore it so no test leaks its file into another."""
+    saved = os.environ.get("GREENERY_WAREHOUSE")
+    yield
+    if saved is None:
+        os.environ.pop("GREENERY_WAREHOUSE", None)
+    else:
+        os.environ["GREENERY_WAREHOUSE"] = saved
+
+
+@pytest.fixture(scope="session")
+def generated_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scale-1 dataset over fixed dates, written once per test session."""
+    out = tmp_path_factory.mktemp("generated")
+    generate(out, scale=1, seed=7, start=START, end=END)
+    return out

@@ -1,0 +1,93 @@
+"""A full build on freshly generated data: every audit passes, nothing is lost, runs are daily."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmesh import Context
+
+from ingest.generate import generate
+from tests.conftest import END, START
+from tests.warehouse_builds import after, build, land, query
+from warehouse.project import run_audits
+
+
+@pytest.fixture(scope="module")
+def built(generated_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Context:
+    warehouse = tmp_path_factory.mktemp("built") / "greenery.duckdb"
+    return build(generated_dir, warehouse, last_day=END)
+
+
+def test_every_audit_passes_blocking_and_warning_alike(built: Context) -> None:
+    outcomes = run_audits(built, START, END)
+    failures = [o for o in outcomes if o.failing_rows]
+    assert len(outcomes) > 90
+    assert failures == []
+
+
+def test_every_raw_row_is_kept_or_rejected(built: Context) -> None:
+    rows = query(
+        built,
+        "SELECT source_table, delivered_rows, kept_rows, rejected_rows "
+        "FROM quality.staging_reconciliation ORDER BY source_table",
+    )
+    assert len(rows) == 7
+    for table, delivered, kept, rejected in rows:
+        assert delivered == kept + rejected > 0, table
+        assert rejected == 0, f"generated {table} should break no staging rule"
+
+
+def test_marts_answer_the_questions(built: Context) -> None:
+    purchasers, repeaters, rate = query(
+        built, "SELECT purchasers, repeat_purchasers, repeat_rate FROM marketing.repeat_rate"
+    )[0]
+    buyers = query(
+        built, "SELECT count(DISTINCT user_id) FROM staging.stg_greenery__orders"
+    )[0][0]
+    assert purchasers == buyers
+    assert rate == pytest.approx(repeaters / purchasers)
+    assert 0.6 < rate < 0.95
+
+    segments = dict(
+        query(built, "SELECT buyer_segment, users FROM marketing.repeat_purchase_indicators")
+    )
+    assert set(segments) == {"none", "one-time", "repeat"}
+    assert segments["repeat"] == repeaters
+
+    sessions = query(built, "SELECT count(*) FROM core.fct_sessions")[0][0]
+    distinct = query(built, "SELECT count(DISTINCT session_id) FROM staging.stg_greenery__events")
+    assert sessions == distinct[0][0]
+
+    funnel = query(built, "SELECT sum(sessions), sum(sessions_with_checkout) FROM product.session_funnel")
+    orders = query(built, "SELECT count(*) FROM core.fct_orders")[0][0]
+    assert funnel[0] == (sessions, orders)
+
+
+def test_a_daily_run_processes_only_the_new_day(tmp_path: Path) -> None:
+    """Build up to the day before END, land END, `run`: same marts as one build up to END."""
+    previous = tmp_path / "until-previous-day"
+    generate(previous, scale=0.5, seed=11, start=START, end=END - timedelta(days=1))
+    latest = tmp_path / "until-end"
+    generate(latest, scale=0.5, seed=11, start=START, end=END)
+
+    daily = build(previous, tmp_path / "daily.duckdb", last_day=END - timedelta(days=1))
+    land(latest, tmp_path / "daily.duckdb")
+    daily.run(execution_time=after(END))
+    processed = query(
+        daily,
+        "SELECT count(*) FROM core.fct_sessions WHERE started_at >= "
+        f"DATE '{END - timedelta(days=1)}'",
+    )[0][0]
+
+    full = build(latest, tmp_path / "full.duckdb", last_day=END)
+    tables = {
+        "core.fct_sessions": "session_id",
+        "product.fct_product_daily": "product_id, activity_date",
+        "product.session_funnel": "session_date",
+    }
+    for table, key in tables.items():
+        sql = f"SELECT * FROM {table} ORDER BY {key}"
+        assert query(daily, sql) == query(full, sql), table
+    assert processed > 0

@@ -1,0 +1,38 @@
+"""Build a warehouse the way a user does: land raw CSVs, then plan every model into prod."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from sqlmesh import Context
+
+from ingest.load import load
+from warehouse.connect import connect
+from warehouse.project import open_context
+
+
+def land(raw_dir: Path, warehouse: Path) -> None:
+    with connect(warehouse) as con:
+        load(raw_dir, con)
+
+
+def build(raw_dir: Path, warehouse: Path, last_day: date | None = None) -> Context:
+    """Load `raw_dir` into a new or existing `warehouse` and apply a prod plan.
+
+    `last_day` is the last complete day the plan processes: the plan runs as if it were the
+    next midnight, as a real daily plan does the morning after the data's last day.
+    """
+    land(raw_dir, warehouse)
+    context = open_context(warehouse)
+    context.plan("prod", auto_apply=True, no_prompts=True, execution_time=after(last_day))
+    return context
+
+
+def after(day: date | None) -> datetime | None:
+    """Midnight after `day`: the execution time at which `day` is complete."""
+    return None if day is None else datetime.combine(day + timedelta(days=1), time())
+
+
+def query(context: Context, sql: str) -> list[tuple]:
+    return context.engine_adapter.fetchall(sql)

@@ -1,0 +1,65 @@
+"""The stakeholders' questions, answered from the marts of an environment."""
+
+from __future__ import annotations
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+
+def _schema(name: str, environment: str) -> str:
+    """SQLMesh serves prod in `<schema>` and a dev environment in `<schema>__<env>`."""
+    return name if environment == "prod" else f"{name}__{environment}"
+
+
+def print_answers(con: duckdb.DuckDBPyConnection, console: Console, environment: str = "prod") -> None:
+    """Print the repeat rate, the buyer segments side by side, and the best-converting products."""
+    marketing = _schema("marketing", environment)
+    product = _schema("product", environment)
+
+    purchasers, repeaters, rate = con.execute(
+        f"SELECT purchasers, repeat_purchasers, repeat_rate FROM {marketing}.repeat_rate"
+    ).fetchone()
+    console.print(
+        f"[bold]User repeat rate:[/] {repeaters} of {purchasers} purchasers bought again: "
+        f"[bold]{rate:.6f}[/] ({rate:.1%})"
+    )
+
+    features = {
+        "users": "{:,.0f}",
+        "avg_orders": "{:.2f}",
+        "avg_order_value": "${:,.2f}",
+        "avg_units_per_order": "{:.2f}",
+        "avg_distinct_products_bought": "{:.2f}",
+        "promo_order_share": "{:.1%}",
+        "avg_sessions": "{:.2f}",
+        "add_to_cart_rate": "{:.1%}",
+        "checkout_rate": "{:.1%}",
+        "avg_days_to_deliver": "{:.2f}",
+        "late_delivery_share": "{:.1%}",
+    }
+    rows = con.execute(
+        f"SELECT buyer_segment, {', '.join(features)} FROM {marketing}.repeat_purchase_indicators "
+        "ORDER BY CASE buyer_segment WHEN 'repeat' THEN 0 WHEN 'one-time' THEN 1 ELSE 2 END"
+    ).fetchall()
+    segments = Table(title="Buyer segments side by side (marketing.repeat_purchase_indicators)")
+    segments.add_column("feature")
+    for segment, *_ in rows:
+        segments.add_column(segment, justify="right")
+    for position, (feature, fmt) in enumerate(features.items(), start=1):
+        segments.add_row(
+            feature.replace("_", " "),
+            *("-" if row[position] is None else fmt.format(row[position]) for row in rows),
+        )
+    console.print(segments)
+
+    products = Table(title="Top products by conversion (product.product_conversion)")
+    for name in ("product", "sessions viewed", "sessions bought", "conversion"):
+        products.add_column(name, justify="left" if name == "product" else "right")
+    for name, viewed, bought, conversion in con.execute(
+        f"SELECT product_name, sessions_viewed, sessions_purchased, conversion_rate "
+        f"FROM {product}.product_conversion WHERE conversion_rate IS NOT NULL "
+        "ORDER BY conversion_rate DESC, sessions_purchased DESC, product_name LIMIT 5"
+    ).fetchall():
+        products.add_row(name, f"{viewed:,}", f"{bought:,}", f"{conversion:.1%}")
+    console.print(products)
