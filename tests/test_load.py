@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -59,54 +60,68 @@ def test_day_by_day_landing_equals_one_full_load(tmp_path: Path) -> None:
         query = f"SELECT {columns} FROM {table.qualified_name} ORDER BY ALL"
         assert daily.execute(query).fetchall() == full.execute(query).fetchall(), table.name
 
+    first_load = daily.execute("SELECT min(_loaded_at) FROM raw.orders").fetchone()[0]
     orders_moved = daily.execute(
-        "SELECT count(*) FROM raw.orders WHERE _loaded_at > (SELECT min(_loaded_at) FROM raw.orders)"
+        "SELECT count(*) FROM raw.orders WHERE _loaded_at > ?", [first_load]
     ).fetchone()[0]
     assert orders_moved > 0, "later days should add orders or advance their status"
 
 
 @pytest.mark.parametrize(
-    ("file", "edit", "expected"),
+    ("file", "line", "edit", "expected"),
     [
         (
             "orders.csv",
-            lambda lines: lines[:5] + [lines[5].replace("Z,", "not-a-time,", 1)] + lines[6:],
+            6,
+            lambda row: row.replace("Z,", "not-a-time,", 1),
             ["orders.csv, line 6, column created_at", "not-a-time"],
         ),
         (
             "order_items.csv",
-            lambda lines: lines[:3] + [lines[3].rsplit(",", 1)[0] + ",two"] + lines[4:],
+            4,
+            lambda row: row.rsplit(",", 1)[0] + ",two",
             ["order_items.csv, line 4, column quantity", "two"],
         ),
         (
             "events.csv",
-            lambda lines: lines[:7] + [lines[7] + ",extra"] + lines[8:],
+            8,
+            lambda row: row + ",extra",
             ["events.csv, line 8", "too many columns"],
         ),
         (
             "users.csv",
-            lambda lines: [lines[0].replace("email", "e_mail")] + lines[1:],
-            ["users.csv, line 1 (header)", "missing column(s) email", "unexpected column(s) e_mail"],
+            1,
+            lambda row: row.replace("email", "e_mail"),
+            [
+                "users.csv, line 1 (header)",
+                "missing column(s) email",
+                "unexpected column(s) e_mail",
+            ],
         ),
     ],
     ids=["bad-timestamp", "bad-integer", "extra-field", "renamed-column"],
 )
 def test_malformed_input_is_refused_and_nothing_is_lost(
-    generated_dir: Path, tmp_path: Path, file: str, edit, expected: list[str]
+    generated_dir: Path,
+    tmp_path: Path,
+    file: str,
+    line: int,
+    edit: Callable[[str], str],
+    expected: list[str],
 ) -> None:
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     load(generated_dir, con)
     before = _snapshot(con)
 
     bad = _copy(generated_dir, tmp_path / "bad")
-    path = bad / file
-    path.write_text("\n".join(edit(path.read_text().splitlines())) + "\n")
+    rows = (bad / file).read_text().splitlines()
+    rows[line - 1] = edit(rows[line - 1])
+    (bad / file).write_text("\n".join(rows) + "\n")
     with pytest.raises(LoadError) as refused:
         load(bad, con)
 
-    message = str(refused.value)
     for fragment in expected:
-        assert fragment in message
+        assert fragment in str(refused.value)
     assert _snapshot(con) == before
 
 
@@ -143,3 +158,13 @@ def test_timestamps_with_offsets_land_as_utc(tmp_path: Path) -> None:
     created, updated = con.execute("SELECT created_at, updated_at FROM raw.users").fetchone()
     assert created == updated
     assert str(created) == "2021-02-11 21:30:34"
+
+
+def test_a_file_the_csv_reader_cannot_parse_is_named(generated_dir: Path, tmp_path: Path) -> None:
+    bad = _copy(generated_dir, tmp_path / "bad")
+    with (bad / "addresses.csv").open("a", newline="") as handle:
+        handle.write('a-1,"1 Main St,12345,Ohio,United States\r\n')
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    with pytest.raises(LoadError, match=r"addresses\.csv"):
+        load(bad, con)
+    assert con.execute("SELECT count(*) FROM raw.addresses").fetchone() == (0,)

@@ -43,9 +43,7 @@ def test_marts_answer_the_questions(built: Context) -> None:
     purchasers, repeaters, rate = query(
         built, "SELECT purchasers, repeat_purchasers, repeat_rate FROM marketing.repeat_rate"
     )[0]
-    buyers = query(
-        built, "SELECT count(DISTINCT user_id) FROM staging.stg_greenery__orders"
-    )[0][0]
+    buyers = query(built, "SELECT count(DISTINCT user_id) FROM staging.stg_greenery__orders")[0][0]
     assert purchasers == buyers
     assert rate == pytest.approx(repeaters / purchasers)
     assert 0.6 < rate < 0.95
@@ -60,7 +58,9 @@ def test_marts_answer_the_questions(built: Context) -> None:
     distinct = query(built, "SELECT count(DISTINCT session_id) FROM staging.stg_greenery__events")
     assert sessions == distinct[0][0]
 
-    funnel = query(built, "SELECT sum(sessions), sum(sessions_with_checkout) FROM product.session_funnel")
+    funnel = query(
+        built, "SELECT sum(sessions), sum(sessions_with_checkout) FROM product.session_funnel"
+    )
     orders = query(built, "SELECT count(*) FROM core.fct_orders")[0][0]
     assert funnel[0] == (sessions, orders)
 

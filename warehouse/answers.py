@@ -12,7 +12,9 @@ def _schema(name: str, environment: str) -> str:
     return name if environment == "prod" else f"{name}__{environment}"
 
 
-def print_answers(con: duckdb.DuckDBPyConnection, console: Console, environment: str = "prod") -> None:
+def print_answers(
+    con: duckdb.DuckDBPyConnection, console: Console, environment: str = "prod"
+) -> None:
     """Print the repeat rate, the buyer segments side by side, and the best-converting products."""
     marketing = _schema("marketing", environment)
     product = _schema("product", environment)

@@ -1,0 +1,63 @@
+"""The SQLMesh project itself: unit tests pass, the linter and the formatter are satisfied."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmesh import Context
+
+from warehouse.paths import PROJECT_ROOT
+from warehouse.project import open_context
+
+MARTS = {path.stem for path in (PROJECT_ROOT / "models" / "marts").rglob("*.sql")}
+
+
+@pytest.fixture(scope="module")
+def context(tmp_path_factory: pytest.TempPathFactory) -> Context:
+    return open_context(tmp_path_factory.mktemp("project") / "greenery.duckdb")
+
+
+def test_sqlmesh_unit_tests_pass(context: Context) -> None:
+    result = context.test()
+    assert result.testsRun >= len(MARTS)
+    assert result.wasSuccessful(), [str(e) for _, e in result.failures + result.errors]
+
+
+def test_every_mart_has_a_unit_test() -> None:
+    tested = {path.stem.removeprefix("test_") for path in (PROJECT_ROOT / "tests").rglob("*.yaml")}
+    assert tested >= MARTS, f"marts without a unit test file: {sorted(MARTS - tested)}"
+
+
+def test_linter_finds_nothing(context: Context) -> None:
+    context.lint_models(raise_on_error=True)
+
+
+def test_models_are_formatted(context: Context) -> None:
+    assert context.format(check=True), "run `sqlmesh format`"
+
+
+def test_every_model_states_its_metadata(context: Context) -> None:
+    for model in context.models.values():
+        if model.kind.is_external:
+            continue
+        missing = [
+            field
+            for field, value in {
+                "owner": model.owner,
+                "grain": model.grains,
+                "tags": model.tags,
+                "description": model.description,
+                "column_descriptions": model.column_descriptions,
+                "audits": model.audits,
+            }.items()
+            if not value
+        ]
+        assert not missing, f"{model.name} lacks {missing}"
+        assert model.cron == "@daily", model.name
+
+
+def test_personal_data_is_tagged() -> None:
+    personal = ("email", "phone_number", "first_name", "address")
+    for path in (PROJECT_ROOT / "models").rglob("*.sql"):
+        text = path.read_text()
+        if any(f"  {column} = " in text for column in personal):
+            assert "pii" in text.split("description", 1)[0], f"{path.name} holds personal data"

@@ -1,0 +1,32 @@
+"""The course's real export gives the write-up's answer: 99 of 124 purchasers, 0.798387."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.warehouse_builds import build, query
+from warehouse.paths import PROJECT_ROOT
+from warehouse.project import run_audits
+
+REFERENCE = PROJECT_ROOT.parent / "shared" / "greenery-reference"
+
+pytestmark = pytest.mark.skipif(
+    not (REFERENCE / "orders.csv").is_file(),
+    reason=f"the reference export is not on this machine ({REFERENCE})",
+)
+
+
+def test_reference_export_reproduces_the_repeat_rate(tmp_path: Path) -> None:
+    context = build(REFERENCE, tmp_path / "greenery.duckdb")
+
+    purchasers, repeaters, rate = query(
+        context, "SELECT purchasers, repeat_purchasers, repeat_rate FROM marketing.repeat_rate"
+    )[0]
+    assert (purchasers, repeaters) == (124, 99)
+    assert round(rate, 6) == 0.798387
+
+    assert [o for o in run_audits(context, "2021-02-01", "2021-02-28") if o.failing_rows] == []
+    rejected = query(context, "SELECT sum(rejected_rows) FROM quality.staging_reconciliation")
+    assert rejected == [(0,)]

@@ -1,0 +1,99 @@
+"""Bad raw rows are routed to staging.stg_greenery__rejects with their rule, never dropped."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlmesh import Context
+
+from tests.conftest import END
+from tests.warehouse_builds import build, query
+
+
+def _append_rows(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open(newline="") as handle:
+        header = next(csv.reader(handle))
+    with path.open("a", newline="") as handle:
+        csv.DictWriter(handle, header, lineterminator="\n").writerows(rows)
+
+
+def _first_row(path: Path) -> dict[str, str]:
+    with path.open(newline="") as handle:
+        return next(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def faulty(generated_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Context:
+    """Generated data plus one row breaking each kind of staging rule."""
+    raw = tmp_path_factory.mktemp("faulty") / "raw"
+    shutil.copytree(generated_dir, raw)
+    item = _first_row(raw / "order_items.csv")
+    order = _first_row(raw / "orders.csv")
+    address = _first_row(raw / "addresses.csv")
+    event = _first_row(raw / "events.csv")
+    _append_rows(
+        raw / "order_items.csv",
+        [
+            {**item, "quantity": "3"},  # the same order line again
+            {**item, "product_id": "p-negative", "quantity": "-2"},
+        ],
+    )
+    _append_rows(raw / "orders.csv", [{**order, "order_id": "o-lost", "status": "lost"}])
+    _append_rows(raw / "addresses.csv", [{**address, "address_id": "a-bad", "zipcode": "9021"}])
+    _append_rows(raw / "addresses.csv", [{**address, "address_id": "a-text", "zipcode": "AB123"}])
+    _append_rows(raw / "events.csv", [{**event, "event_id": ""}])
+    return build(raw, raw.parent / "greenery.duckdb", last_day=END)
+
+
+def test_each_bad_row_is_rejected_with_its_rule(faulty: Context) -> None:
+    rejected = query(
+        faulty,
+        "SELECT source_table, source_key, rejected_because FROM staging.stg_greenery__rejects "
+        "ORDER BY ALL",
+    )
+    keys = {(table, rule) for table, _, rule in rejected}
+    assert keys == {
+        ("order_items", "duplicate_key"),
+        ("order_items", "non_positive_quantity"),
+        ("orders", "invalid_status"),
+        ("addresses", "invalid_zipcode"),
+        ("events", "missing_key"),
+    }
+    assert len(rejected) == 5
+    assert ("orders", "o-lost", "invalid_status") in rejected
+
+
+def test_zipcodes_that_lost_a_leading_zero_are_repaired(faulty: Context) -> None:
+    assert query(
+        faulty, "SELECT zipcode FROM staging.stg_greenery__addresses WHERE address_id = 'a-bad'"
+    ) == [("09021",)]
+
+
+def test_rejected_rows_keep_their_origin(faulty: Context) -> None:
+    file, line, record = query(
+        faulty,
+        "SELECT _source_file, _source_line, record::VARCHAR FROM staging.stg_greenery__rejects "
+        "WHERE source_key = 'o-lost'",
+    )[0]
+    assert file.endswith("orders.csv")
+    lines = Path(file).read_text().splitlines()
+    assert lines[line - 1].startswith("o-lost,")
+    assert '"status":"lost"' in record.replace(" ", "")
+
+
+def test_counts_reconcile_table_by_table(faulty: Context) -> None:
+    rows = query(
+        faulty,
+        "SELECT source_table, delivered_rows, kept_rows, rejected_rows "
+        "FROM quality.staging_reconciliation",
+    )
+    assert all(delivered == kept + rejected for _, delivered, kept, rejected in rows)
+    assert sum(rejected for *_, rejected in rows) == 5
+
+
+def test_marts_see_only_clean_rows(faulty: Context) -> None:
+    assert query(faulty, "SELECT min(quantity) FROM product.fct_order_products")[0][0] >= 1
+    assert query(faulty, "SELECT count(*) FROM core.fct_orders WHERE order_id = 'o-lost'") == [(0,)]
