@@ -52,7 +52,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _generate(args: argparse.Namespace) -> int:
     counts = generate(
-        args.out, scale=args.scale, seed=args.seed, start=args.start, end=args.end,
+        args.out,
+        scale=args.scale,
+        seed=args.seed,
+        start=args.start,
+        end=args.end,
         only_day=args.only_day,
     )
     table = Table("table", "rows", title=f"Generated into {args.out}")
@@ -66,11 +70,22 @@ def _load(args: argparse.Namespace) -> int:
     path = args.warehouse or warehouse_path()
     with connect(path) as con:
         results = load(args.raw_dir, con)
-    table = Table("table", "rows in file", "inserted", "replaced", "unchanged",
-                  title=f"Loaded {args.raw_dir} into {path}")
+    table = Table(
+        "table",
+        "rows in file",
+        "inserted",
+        "replaced",
+        "unchanged",
+        title=f"Loaded {args.raw_dir} into {path}",
+    )
     for r in results:
-        table.add_row(r.table, f"{r.rows_in_file:,}", f"{r.rows_inserted:,}",
-                      f"{r.rows_replaced:,}", f"{r.rows_unchanged:,}")
+        table.add_row(
+            r.table,
+            f"{r.rows_in_file:,}",
+            f"{r.rows_inserted:,}",
+            f"{r.rows_replaced:,}",
+            f"{r.rows_unchanged:,}",
+        )
     console.print(table)
     return 0
 

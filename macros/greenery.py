@@ -1,7 +1,6 @@
 """SQL macros shared by the Greenery models."""
 
 from sqlglot import exp
-
 from sqlmesh import macro
 from sqlmesh.core.macros import MacroEvaluator
 
