@@ -35,18 +35,19 @@ def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-def _make(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _make(project: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run make in `project`, its environment taken as set up (`-o`: the shared .venv must
+    not be re-synced against the copy)."""
     env = {k: v for k, v in os.environ.items() if k != "GREENERY_WAREHOUSE"}
-    return subprocess.run(
-        ["make", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
-    )
+    command = ["make", "-C", str(project), "-o", f"{project}/.venv/.synced", *args]
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
 
 def test_make_demo_builds_the_warehouse_at_the_project_root(
     project_copy: Path, tmp_path: Path
 ) -> None:
     """Started from another folder, the demo still writes `greenery.duckdb` at the root."""
-    result = _make("-C", str(project_copy), "demo", cwd=tmp_path)
+    result = _make(project_copy, "demo", cwd=tmp_path)
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "User repeat rate" in result.stdout
@@ -66,7 +67,7 @@ def test_make_demo_on_an_export_folder(project_copy: Path, tmp_path: Path) -> No
     with (export / "orders.csv").open() as handle:
         orders = sum(1 for _ in handle) - 1
 
-    result = _make("demo", f"RAW_DIR={export}", cwd=project_copy)
+    result = _make(project_copy, "demo", f"RAW_DIR={export}", cwd=project_copy)
 
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     with duckdb.connect(str(project_copy / "greenery.duckdb"), read_only=True) as con:
