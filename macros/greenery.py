@@ -10,14 +10,10 @@ def normalize_promo_id(evaluator: MacroEvaluator, promo_id: exp.Expression) -> e
     """Promo ids arrive as human text ('Instruction Set', ' leverage'): lower-case them, trim
     them and join words with '-', so orders and promos agree on the key. Empty means no promo.
     """
-    return exp.func(
-        "NULLIF",
-        exp.func(
-            "REGEXP_REPLACE",
-            exp.func("LOWER", exp.func("TRIM", promo_id)),
-            exp.Literal.string(r"\s+"),
-            exp.Literal.string("-"),
-            exp.Literal.string("g"),
-        ),
-        exp.Literal.string(""),
+    words_joined = exp.RegexpReplace(
+        this=exp.func("LOWER", exp.func("TRIM", promo_id)),
+        expression=exp.Literal.string(r"\s+"),
+        replacement=exp.Literal.string("-"),
+        modifiers=exp.Literal.string("g"),
     )
+    return exp.func("NULLIF", words_joined, exp.Literal.string(""))
