@@ -25,7 +25,7 @@ MODEL (
     shipping_service = 'Carrier, NULL until shipped.',
     estimated_delivery_at = 'Promised delivery (UTC), sometimes missing.',
     delivered_at = 'Actual delivery (UTC), NULL until delivered.',
-    days_to_deliver = 'Whole days from order to delivery, NULL until delivered.',
+    days_to_deliver = 'Calendar days from the order date to the delivery date, NULL until delivered.',
     is_late = 'Delivered after the promised date; NULL when not delivered or no promise was recorded.'
   ),
   audits (
