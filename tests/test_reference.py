@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ from tests.warehouse_builds import build, query
 from warehouse.paths import PROJECT_ROOT
 from warehouse.project import run_audits
 
-REFERENCE = PROJECT_ROOT.parent / "shared" / "greenery-reference"
+REFERENCE = Path(
+    os.environ.get("GREENERY_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "greenery-reference")
+)
 
 pytestmark = pytest.mark.skipif(
     not (REFERENCE / "orders.csv").is_file(),
