@@ -23,11 +23,11 @@ MODEL (
 );
 
 SELECT
-  address_id,
-  address,
-  zipcode,
-  state,
-  country
+  address_id::TEXT AS address_id,
+  address::TEXT AS address,
+  zipcode::TEXT AS zipcode,
+  state::TEXT AS state,
+  country::TEXT AS country
 FROM staging.base_greenery__addresses
 WHERE
   rejected_because IS NULL

@@ -24,14 +24,14 @@ MODEL (
 );
 
 SELECT
-  event_id,
-  session_id,
-  user_id,
-  page_url,
-  created_at,
-  event_type,
-  order_id,
-  product_id
+  event_id::TEXT AS event_id,
+  session_id::TEXT AS session_id,
+  user_id::TEXT AS user_id,
+  page_url::TEXT AS page_url,
+  created_at::TIMESTAMP AS created_at,
+  event_type::TEXT AS event_type,
+  order_id::TEXT AS order_id,
+  product_id::TEXT AS product_id
 FROM staging.base_greenery__events
 WHERE
   rejected_because IS NULL

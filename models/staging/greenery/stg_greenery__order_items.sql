@@ -17,9 +17,9 @@ MODEL (
 );
 
 SELECT
-  order_id,
-  product_id,
-  quantity
+  order_id::TEXT AS order_id,
+  product_id::TEXT AS product_id,
+  quantity::INT AS quantity
 FROM staging.base_greenery__order_items
 WHERE
   rejected_because IS NULL

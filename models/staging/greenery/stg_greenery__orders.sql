@@ -29,19 +29,19 @@ MODEL (
 );
 
 SELECT
-  order_id,
-  user_id,
-  promo_id,
-  address_id,
-  created_at,
-  order_cost,
-  shipping_cost,
-  order_total,
-  tracking_id,
-  shipping_service,
-  estimated_delivery_at,
-  delivered_at,
-  status
+  order_id::TEXT AS order_id,
+  user_id::TEXT AS user_id,
+  promo_id::TEXT AS promo_id,
+  address_id::TEXT AS address_id,
+  created_at::TIMESTAMP AS created_at,
+  order_cost::DECIMAL(12, 2) AS order_cost,
+  shipping_cost::DECIMAL(12, 2) AS shipping_cost,
+  order_total::DECIMAL(12, 2) AS order_total,
+  tracking_id::TEXT AS tracking_id,
+  shipping_service::TEXT AS shipping_service,
+  estimated_delivery_at::TIMESTAMP AS estimated_delivery_at,
+  delivered_at::TIMESTAMP AS delivered_at,
+  status::TEXT AS status
 FROM staging.base_greenery__orders
 WHERE
   rejected_because IS NULL

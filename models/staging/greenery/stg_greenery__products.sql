@@ -20,10 +20,10 @@ MODEL (
 );
 
 SELECT
-  product_id,
-  product_name,
-  price,
-  inventory
+  product_id::TEXT AS product_id,
+  product_name::TEXT AS product_name,
+  price::DECIMAL(12, 2) AS price,
+  inventory::INT AS inventory
 FROM staging.base_greenery__products
 WHERE
   rejected_because IS NULL

@@ -20,10 +20,10 @@ MODEL (
 );
 
 SELECT
-  promo_id,
-  promo_name,
-  discount,
-  status
+  promo_id::TEXT AS promo_id,
+  promo_name::TEXT AS promo_name,
+  discount::DECIMAL(12, 2) AS discount,
+  status::TEXT AS status
 FROM staging.base_greenery__promos
 WHERE
   rejected_because IS NULL

@@ -22,85 +22,87 @@ MODEL (
 );
 
 SELECT
-  'addresses' AS source_table,
-  b.address_id AS source_key,
-  b.rejected_because,
-  TO_JSON(b) AS record,
-  b._loaded_at,
-  b._source_file,
-  b._source_line
+  'addresses'::TEXT AS source_table,
+  b.address_id::TEXT AS source_key,
+  b.rejected_because::TEXT AS rejected_because,
+  TO_JSON(b)::JSON AS record,
+  b._loaded_at::TIMESTAMP AS _loaded_at,
+  b._source_file::TEXT AS _source_file,
+  b._source_line::BIGINT AS _source_line
 FROM staging.base_greenery__addresses AS b
 WHERE
   NOT b.rejected_because IS NULL
 UNION ALL
 SELECT
-  'users' AS source_table,
-  b.user_id AS source_key,
-  b.rejected_because,
-  TO_JSON(b) AS record,
-  b._loaded_at,
-  b._source_file,
-  b._source_line
+  'users'::TEXT AS source_table,
+  b.user_id::TEXT AS source_key,
+  b.rejected_because::TEXT AS rejected_because,
+  TO_JSON(b)::JSON AS record,
+  b._loaded_at::TIMESTAMP AS _loaded_at,
+  b._source_file::TEXT AS _source_file,
+  b._source_line::BIGINT AS _source_line
 FROM staging.base_greenery__users AS b
 WHERE
   NOT b.rejected_because IS NULL
 UNION ALL
 SELECT
-  'promos' AS source_table,
-  b.promo_id AS source_key,
-  b.rejected_because,
-  TO_JSON(b) AS record,
-  b._loaded_at,
-  b._source_file,
-  b._source_line
+  'promos'::TEXT AS source_table,
+  b.promo_id::TEXT AS source_key,
+  b.rejected_because::TEXT AS rejected_because,
+  TO_JSON(b)::JSON AS record,
+  b._loaded_at::TIMESTAMP AS _loaded_at,
+  b._source_file::TEXT AS _source_file,
+  b._source_line::BIGINT AS _source_line
 FROM staging.base_greenery__promos AS b
 WHERE
   NOT b.rejected_because IS NULL
 UNION ALL
 SELECT
-  'products' AS source_table,
-  b.product_id AS source_key,
-  b.rejected_because,
-  TO_JSON(b) AS record,
-  b._loaded_at,
-  b._source_file,
-  b._source_line
+  'products'::TEXT AS source_table,
+  b.product_id::TEXT AS source_key,
+  b.rejected_because::TEXT AS rejected_because,
+  TO_JSON(b)::JSON AS record,
+  b._loaded_at::TIMESTAMP AS _loaded_at,
+  b._source_file::TEXT AS _source_file,
+  b._source_line::BIGINT AS _source_line
 FROM staging.base_greenery__products AS b
 WHERE
   NOT b.rejected_because IS NULL
 UNION ALL
 SELECT
-  'orders' AS source_table,
-  b.order_id AS source_key,
-  b.rejected_because,
-  TO_JSON(b) AS record,
-  b._loaded_at,
-  b._source_file,
-  b._source_line
+  'orders'::TEXT AS source_table,
+  b.order_id::TEXT AS source_key,
+  b.rejected_because::TEXT AS rejected_because,
+  TO_JSON(b)::JSON AS record,
+  b._loaded_at::TIMESTAMP AS _loaded_at,
+  b._source_file::TEXT AS _source_file,
+  b._source_line::BIGINT AS _source_line
 FROM staging.base_greenery__orders AS b
 WHERE
   NOT b.rejected_because IS NULL
 UNION ALL
 SELECT
-  'order_items' AS source_table,
-  b.order_id || '|' || b.product_id AS source_key,
-  b.rejected_because,
-  TO_JSON(b) AS record,
-  b._loaded_at,
-  b._source_file,
-  b._source_line
+  'order_items'::TEXT AS source_table,
+  (
+    b.order_id || '|' || b.product_id
+  )::TEXT AS source_key,
+  b.rejected_because::TEXT AS rejected_because,
+  TO_JSON(b)::JSON AS record,
+  b._loaded_at::TIMESTAMP AS _loaded_at,
+  b._source_file::TEXT AS _source_file,
+  b._source_line::BIGINT AS _source_line
 FROM staging.base_greenery__order_items AS b
 WHERE
   NOT b.rejected_because IS NULL
 UNION ALL
 SELECT
-  'events' AS source_table,
-  b.event_id AS source_key,
-  b.rejected_because,
-  TO_JSON(b) AS record,
-  b._loaded_at,
-  b._source_file,
-  b._source_line
+  'events'::TEXT AS source_table,
+  b.event_id::TEXT AS source_key,
+  b.rejected_because::TEXT AS rejected_because,
+  TO_JSON(b)::JSON AS record,
+  b._loaded_at::TIMESTAMP AS _loaded_at,
+  b._source_file::TEXT AS _source_file,
+  b._source_line::BIGINT AS _source_line
 FROM staging.base_greenery__events AS b
 WHERE
   NOT b.rejected_because IS NULL

@@ -20,14 +20,14 @@ MODEL (
 );
 
 SELECT
-  user_id,
-  first_name,
-  last_name,
-  email,
-  phone_number,
-  created_at,
-  updated_at,
-  address_id
+  user_id::TEXT AS user_id,
+  first_name::TEXT AS first_name,
+  last_name::TEXT AS last_name,
+  email::TEXT AS email,
+  phone_number::TEXT AS phone_number,
+  created_at::TIMESTAMP AS created_at,
+  updated_at::TIMESTAMP AS updated_at,
+  address_id::TEXT AS address_id
 FROM staging.base_greenery__users
 WHERE
   rejected_because IS NULL
