@@ -1,0 +1,1 @@
+"""The data-quality monitor: checks -> history -> alerts -> channels; digest; report; CLI."""

@@ -1,0 +1,205 @@
+"""Monitors built on the stored history, for sources and marts alike.
+
+- volume: today's growth of a table against its recent daily growth, and tables that shrink;
+- staleness: a table whose row count stopped changing while it used to change every day;
+- schema drift: columns added, removed or retyped since the last run.
+They read what earlier runs stored (row counts, schemas) and store today's for tomorrow.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import statistics
+from datetime import datetime, timedelta
+
+from monitor import history
+from monitor.datasets import Dataset
+from monitor.digest import ROW_COUNTS, ROW_COUNTS_TABLE, counted_relations, ensure_row_counts
+from monitor.results import CheckResult, Source, Status
+from monitor.warehouse import Warehouse
+
+#: How far back the recent history reaches, and how much of it a verdict needs.
+WINDOW = timedelta(days=14)
+MIN_DAYS = 3
+#: Growth this many standard deviations (and this share) away from the recent mean warns.
+Z_LIMIT = 3.0
+MIN_RELATIVE_DEVIATION = 0.2
+SCHEMAS = {
+    "dataset": "VARCHAR",
+    "environment": "VARCHAR",
+    "observed_at": "TIMESTAMP",
+    "columns": "VARCHAR",
+}
+
+
+def run_history_monitors(
+    warehouse: Warehouse, environment: str, datasets: dict[str, Dataset], now: datetime
+) -> list[CheckResult]:
+    """Volume, staleness and schema-drift results for every source and mart of `environment`."""
+    ensure_row_counts(warehouse)
+    warehouse.execute(
+        f"CREATE TABLE IF NOT EXISTS {history.SCHEMA}.schemas "
+        f"({', '.join(f'{k} {v}' for k, v in SCHEMAS.items())})"
+    )
+    relations = counted_relations(warehouse, environment)
+    results = []
+    for dataset, relation in sorted(relations.items()):
+        info = datasets.get(dataset)
+        rows = warehouse.value(f"SELECT count(*) FROM {relation}")
+        daily = _daily_counts(warehouse, dataset, environment, now)
+        results.append(_volume(dataset, info, rows, daily))
+        results.append(_staleness(dataset, info, rows, daily))
+        results.append(_schema_drift(warehouse, dataset, info, relation, environment, now))
+        warehouse.insert(
+            f"{history.SCHEMA}.{ROW_COUNTS_TABLE}",
+            list(ROW_COUNTS),
+            [[dataset, now, rows, environment]],
+        )
+    return results
+
+
+def _result(
+    dataset: str, info: Dataset | None, check: str, status: Status, **fields
+) -> CheckResult:
+    return CheckResult(
+        source=Source.MONITOR,
+        dataset=dataset,
+        check=check,
+        status=status,
+        severity="warn",
+        owner=info.owner if info else "data_team",
+        tags=info.tags if info else (),
+        **fields,
+    )
+
+
+def _daily_counts(warehouse: Warehouse, dataset: str, environment: str, now: datetime) -> list[int]:
+    """The last count of each earlier day in the window, oldest first."""
+    rows = warehouse.rows(
+        f"""
+        SELECT counted_at::DATE AS day, arg_max(row_count, counted_at) AS rows
+        FROM {history.SCHEMA}.{ROW_COUNTS_TABLE}
+        WHERE dataset = ? AND environment = ? AND counted_at >= ? AND counted_at::DATE < ?::DATE
+        GROUP BY day ORDER BY day
+        """,
+        [dataset, environment, now - WINDOW, now],
+    )
+    return [row["rows"] for row in rows]
+
+
+def _volume(dataset: str, info: Dataset | None, rows: int, daily: list[int]) -> CheckResult:
+    """Today's growth against the day-to-day growth of the recent history."""
+    check = "volume: growth in line with recent days"
+    if not daily:
+        return _result(
+            dataset,
+            info,
+            check,
+            Status.PASS,
+            measured_value=rows,
+            message="first count: nothing to compare yet",
+        )
+    growth = rows - daily[-1]
+    if growth < 0:
+        return _result(
+            dataset,
+            info,
+            check,
+            Status.WARN,
+            measured_value=growth,
+            threshold=">= 0",
+            message=f"{-growth:,} rows fewer than the day before",
+        )
+    steps = [b - a for a, b in itertools.pairwise(daily)]
+    if len(steps) < MIN_DAYS:
+        return _result(
+            dataset,
+            info,
+            check,
+            Status.PASS,
+            measured_value=growth,
+            message=f"{len(steps)} day(s) of history; {MIN_DAYS} needed to judge",
+        )
+    mean, spread = statistics.fmean(steps), statistics.pstdev(steps)
+    low, high = mean - Z_LIMIT * spread, mean + Z_LIMIT * spread
+    off = abs(growth - mean) > max(MIN_RELATIVE_DEVIATION * mean, 1)
+    status = Status.WARN if off and not low <= growth <= high else Status.PASS
+    return _result(
+        dataset,
+        info,
+        check,
+        status,
+        measured_value=growth,
+        threshold=f"{max(low, 0):,.0f} to {high:,.0f} rows a day",
+        message=f"grew by {growth:,} rows; recent days {mean:,.0f} ± {spread:,.0f}",
+    )
+
+
+def _staleness(dataset: str, info: Dataset | None, rows: int, daily: list[int]) -> CheckResult:
+    """A table that used to change daily and has not changed for two days."""
+    check = "staleness: still changing as it used to"
+    steps = [b - a for a, b in itertools.pairwise([*daily, rows])]
+    if len(steps) < MIN_DAYS + 1:
+        return _result(
+            dataset,
+            info,
+            check,
+            Status.PASS,
+            measured_value=len(steps),
+            message="not enough history to judge",
+        )
+    *earlier, before, today = steps
+    used_to_change = sum(1 for step in earlier if step) >= 0.8 * len(earlier)
+    stale = used_to_change and before == 0 and today == 0
+    return _result(
+        dataset,
+        info,
+        check,
+        Status.WARN if stale else Status.PASS,
+        measured_value=today,
+        threshold="changes daily",
+        message="no new rows for two days" if stale else None,
+    )
+
+
+def _schema_drift(
+    warehouse: Warehouse,
+    dataset: str,
+    info: Dataset | None,
+    relation: str,
+    environment: str,
+    now: datetime,
+) -> CheckResult:
+    """Columns and types against the last run's; then remember today's."""
+    current = warehouse.columns(relation)
+    previous_json = warehouse.value(
+        f"SELECT arg_max(columns, observed_at) FROM {history.SCHEMA}.schemas "
+        "WHERE dataset = ? AND environment = ?",
+        [dataset, environment],
+    )
+    warehouse.insert(
+        f"{history.SCHEMA}.schemas",
+        list(SCHEMAS),
+        [[dataset, environment, now, json.dumps(current)]],
+    )
+    check = "schema: same columns and types as the last run"
+    if previous_json is None:
+        return _result(dataset, info, check, Status.PASS, message="first schema seen")
+    previous = json.loads(previous_json)
+    changes = [f"added {c} {t}" for c, t in current.items() if c not in previous]
+    changes += [f"removed {c}" for c in previous if c not in current]
+    changes += [
+        f"{c} {previous[c]} -> {t}"
+        for c, t in current.items()
+        if c in previous and previous[c] != t
+    ]
+    return _result(
+        dataset,
+        info,
+        check,
+        Status.WARN if changes else Status.PASS,
+        measured_value=len(changes),
+        threshold="0 changes",
+        message="; ".join(changes) or None,
+    )

@@ -1,0 +1,130 @@
+"""SQLMesh audits as monitor results: blocking = fail, non-blocking = warn, passes kept too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlglot import exp
+from sqlmesh.core.engine_adapter import EngineAdapter
+from sqlmesh.core.snapshot import Snapshot, SnapshotEvaluator
+from sqlmesh.utils.errors import AuditError
+
+from monitor.datasets import Dataset, mask
+from monitor.results import CheckResult, Source, audit_status
+
+SAMPLE_ROWS = 5
+
+
+def dataset_name(model_name: str) -> str:
+    """`schema.table` of a (possibly catalog-qualified, quoted) SQLMesh model name."""
+    table = exp.to_table(model_name, dialect="duckdb")
+    return f"{table.db}.{table.name}"
+
+
+def check_name(audit_name: str, args: dict[str, exp.Expression]) -> str:
+    """The audit with its arguments: two `forall`s on one model are two checks."""
+    shown = ", ".join(
+        f"{k} := {v.sql(dialect='duckdb')}" for k, v in sorted(args.items()) if k != "blocking"
+    )
+    return f"{audit_name}({shown})" if shown else audit_name
+
+
+def audited_column(args: dict[str, exp.Expression]) -> str | None:
+    for key in ("column", "columns"):
+        if key in args:
+            return args[key].sql(dialect="duckdb").strip("()")
+    return None
+
+
+def run_sqlmesh_audits(
+    adapter: EngineAdapter,
+    snapshots: dict[str, Snapshot],
+    datasets: dict[str, Dataset],
+    start: datetime | str | None,
+    end: datetime | str | None,
+) -> list[CheckResult]:
+    """Every audit of every model in `snapshots` over [start, end], as results with samples."""
+    evaluator = SnapshotEvaluator(adapter)
+    results = []
+    for snapshot in snapshots.values():
+        if not snapshot.is_model or not snapshot.version:
+            continue
+        name = dataset_name(snapshot.name)
+        for audit in evaluator.audit(snapshot=snapshot, snapshots=snapshots, start=start, end=end):
+            if audit.skipped:
+                continue
+            query = audit.query.sql(dialect="duckdb") if audit.query else None
+            failing = audit.count or 0
+            results.append(
+                CheckResult(
+                    source=Source.SQLMESH_AUDIT,
+                    dataset=name,
+                    check=check_name(audit.audit.name, audit.audit_args),
+                    column=audited_column(audit.audit_args),
+                    status=audit_status(failing, audit.blocking),
+                    severity="fail" if audit.blocking else "warn",
+                    owner=snapshot.node.owner,
+                    tags=tuple(snapshot.node.tags),
+                    measured_value=failing,
+                    threshold="0 rows",
+                    failing_rows=failing,
+                    query=query,
+                    sample=_sample(adapter, query, datasets.get(name)) if failing and query else [],
+                )
+            )
+    return results
+
+
+def results_from_audit_errors(
+    errors: Iterable[AuditError], datasets: dict[str, Dataset], adapter: EngineAdapter | None
+) -> list[CheckResult]:
+    """The audits that broke a plan or run, from the errors SQLMesh notified."""
+    results = []
+    for error in errors:
+        model = error.model
+        name = dataset_name(model.name) if model else "unknown"
+        blocking = _is_blocking(error)
+        query = error.sql(dialect="duckdb")
+        results.append(
+            CheckResult(
+                source=Source.SQLMESH_AUDIT,
+                dataset=name,
+                check=check_name(error.audit_name, error.audit_args),
+                column=audited_column(error.audit_args),
+                status=audit_status(error.count, blocking),
+                severity="fail" if blocking else "warn",
+                owner=model.owner if model else None,
+                tags=tuple(model.tags) if model else (),
+                measured_value=error.count,
+                threshold="0 rows",
+                failing_rows=error.count,
+                query=query,
+                sample=_sample(adapter, query, datasets.get(name)) if adapter else [],
+            )
+        )
+    return results
+
+
+def _is_blocking(error: AuditError) -> bool:
+    """As SQLMesh decides: the model's `blocking` argument, else the audit's own setting."""
+    if "blocking" in error.audit_args:
+        return error.audit_args["blocking"] == exp.true()
+    if error.model is None:
+        return True
+    for audit, _ in error.model.audits_with_args:
+        if audit.name == error.audit_name:
+            return audit.blocking
+    return True
+
+
+def _sample(adapter: EngineAdapter, query: str, dataset: Dataset | None) -> list[dict[str, object]]:
+    """A few failing rows, personal columns masked."""
+    try:
+        cursor = adapter.cursor
+        cursor.execute(f"SELECT * FROM ({query}) AS failing LIMIT {SAMPLE_ROWS}")
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    except Exception:  # a sample is a courtesy; the count already says what failed
+        return []
+    return mask(rows, dataset)

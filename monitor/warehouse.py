@@ -1,0 +1,67 @@
+"""The monitor's one door to the warehouse: a DB-API connection and the few calls it needs.
+
+Everything the monitor reads or writes goes through `Warehouse`, so another engine means
+another implementation of these methods, not changes across the monitor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import duckdb
+
+
+class Warehouse:
+    """A DuckDB connection, possibly SQLMesh's own (one process may hold the file)."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> None:
+        self.connection.execute(sql, parameters)
+
+    def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """The query's rows as dicts, keyed by column name."""
+        cursor = self.connection.execute(sql, parameters)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def value(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
+        row = self.connection.execute(sql, parameters).fetchone()
+        return None if row is None else row[0]
+
+    def insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            marks = ", ".join("?" for _ in columns)
+            self.connection.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+            )
+
+    def relations(self, schemas: Iterable[str]) -> set[str]:
+        """`schema.name` of every table and view in `schemas`."""
+        wanted = list(schemas)
+        if not wanted:
+            return set()
+        marks = ", ".join("?" for _ in wanted)
+        return {
+            f"{schema}.{name}"
+            for schema, name in self.connection.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables "
+                f"WHERE table_catalog = current_database() AND table_schema IN ({marks})",
+                wanted,
+            ).fetchall()
+        }
+
+    def columns(self, relation: str) -> dict[str, str]:
+        """Column name -> type of a table or view."""
+        schema, name = relation.split(".")
+        return dict(
+            self.connection.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? "
+                "ORDER BY ordinal_position",
+                [schema, name],
+            ).fetchall()
+        )
