@@ -1,0 +1,105 @@
+"""The `monitor` command on a built warehouse: problems, history, digest, report, test-notify."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import END
+from tests.servers import free_port, http_server
+from tests.warehouse_builds import build
+
+
+@pytest.fixture(scope="module")
+def warehouse(generated_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse whose data ended months ago: the freshness checks fail, as they should."""
+    path = tmp_path_factory.mktemp("cli") / "greenery.duckdb"
+    build(generated_dir, path, last_day=END).close()
+    return path
+
+
+def _monitor(*args: str, warehouse: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).parent / "monitor"), *args]
+    environment = {**os.environ, "GREENERY_WAREHOUSE": str(warehouse), "COLUMNS": "200", **env}
+    environment.pop("APPRISE_CONFIG_PATH", None)
+    return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
+
+
+def test_problems_lists_the_stale_sources(warehouse: Path) -> None:
+    result = _monitor("problems", warehouse=warehouse)
+    assert result.returncode == 0, result.stderr
+    assert "raw.events" in result.stdout
+    assert "freshness" in result.stdout
+
+
+def test_check_exits_non_zero_when_checks_fail(warehouse: Path) -> None:
+    result = _monitor("check", warehouse=warehouse)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "freshness" in result.stdout
+    assert "monitor run" in result.stdout
+
+
+def test_history_digest_and_report(warehouse: Path, tmp_path: Path) -> None:
+    history = _monitor("history", "--dataset", "raw.events", "--limit", "5", warehouse=warehouse)
+    assert history.returncode == 0 and "raw.events" in history.stdout
+    digest = _monitor("digest", warehouse=warehouse)
+    assert digest.returncode == 0 and "marketing" in digest.stdout
+    out = tmp_path / "report.html"
+    report = _monitor("report", "--out", str(out), warehouse=warehouse)
+    assert report.returncode == 0, report.stderr
+    assert "Open problems" in out.read_text()
+
+
+def test_test_notify_reaches_every_channel_and_says_which_failed(warehouse: Path) -> None:
+    dead = free_port()
+    with http_server() as (port, capture):
+        urls = f"json://127.0.0.1:{port}/ok json://127.0.0.1:{dead}/dead"
+        result = _monitor("test-notify", warehouse=warehouse, APPRISE_URLS=urls)
+    assert result.returncode == 1
+    assert len(capture.bodies("/ok")) == 1
+    assert "FAILED" in result.stdout and str(dead) in result.stdout
+    assert "sent" in result.stdout
+
+
+def test_digest_send_goes_through_apprise(warehouse: Path) -> None:
+    with http_server() as (port, capture):
+        result = _monitor(
+            "digest", "--send", "--unit", "platform", warehouse=warehouse,
+            APPRISE_URLS=f"json://127.0.0.1:{port}/digest",
+        )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (body,) = capture.bodies("/digest")
+    assert "platform" in body["title"]
+    assert len(body["message"]) < 3000
+
+
+def test_secrets_in_channel_urls_never_reach_output_or_history(warehouse: Path) -> None:
+    secret = "s3cr3t-password-value"
+    dead = free_port()
+    url = f"mailto://user:{secret}@127.0.0.1:{dead}?to=a@greenery.test&from=b@greenery.test"
+    result = _monitor("check", warehouse=warehouse, APPRISE_URLS=url)
+    assert secret not in result.stdout + result.stderr
+    assert "delivery failed" in result.stderr.lower()
+    stored = subprocess.run(
+        [sys.executable, "-c", "import duckdb,sys; c=duckdb.connect(sys.argv[1], read_only=True);"
+         "print(c.execute(\"SELECT string_agg(channel, ' ') FROM monitor.deliveries\").fetchone())",
+         str(warehouse)],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert secret not in stored
+
+
+def test_daily_lands_the_day_runs_and_exits_non_zero_on_failures(
+    warehouse: Path, generated_dir: Path, tmp_path: Path
+) -> None:
+    report = tmp_path / "daily.html"
+    result = _monitor(
+        "daily", "--raw-dir", str(generated_dir), "--report", str(report), warehouse=warehouse
+    )
+    assert result.returncode == 1, "stale sources fail their freshness checks"
+    assert "Checks (latest result of each)" in result.stdout
+    assert report.is_file()
