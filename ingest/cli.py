@@ -11,21 +11,16 @@ from rich.console import Console
 from rich.table import Table
 
 from ingest.generate import generate
-from ingest.load import LoadError, load
-from warehouse.connect import WarehouseLockedError, connect
+from ingest.load import load
+from warehouse.commands import dispatch
+from warehouse.connect import connect
 from warehouse.paths import warehouse_path
 
 console = Console()
-errors = Console(stderr=True)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        return args.run(args)
-    except (LoadError, WarehouseLockedError) as error:
-        errors.print(f"[bold red]error:[/] {error}", highlight=False)
-        return 2
+    return dispatch(_parser(), argv)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -19,7 +19,8 @@ from monitor.results import BUSINESS_UNITS, PLATFORM, Status
 from monitor.runner import monitor_environment
 from monitor.settings import Settings
 from monitor.warehouse import Warehouse
-from warehouse.connect import WarehouseLockedError, connect
+from warehouse.commands import dispatch
+from warehouse.connect import connect
 from warehouse.paths import PROJECT_ROOT, warehouse_path
 from warehouse.project import open_context
 
@@ -33,12 +34,7 @@ DAILY_HELP = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        return args.run(args)
-    except (LoadError, WarehouseLockedError) as error:
-        errors.print(f"[bold red]error:[/] {error}", highlight=False)
-        return 2
+    return dispatch(_parser(), argv)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.warehouse_builds import build, query
+from tests.warehouse_builds import build, failing_audits, query
 from warehouse.paths import PROJECT_ROOT
-from warehouse.project import run_audits
 
 REFERENCE = Path(
     os.environ.get("GREENERY_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "greenery-reference")
@@ -30,6 +29,6 @@ def test_reference_export_reproduces_the_repeat_rate(tmp_path: Path) -> None:
     assert (purchasers, repeaters) == (124, 99)
     assert round(rate, 6) == 0.798387
 
-    assert [o for o in run_audits(context, "2021-02-01", "2021-02-28") if o.failing_rows] == []
+    assert failing_audits(context, "2021-02-01", "2021-02-28") == []
     rejected = query(context, "SELECT sum(rejected_rows) FROM quality.staging_reconciliation")
     assert rejected == [(0,)]

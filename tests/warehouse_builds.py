@@ -8,6 +8,8 @@ from pathlib import Path
 from sqlmesh import Context
 
 from ingest.load import load
+from monitor.audits import run_sqlmesh_audits
+from monitor.results import CheckResult
 from warehouse.connect import connect
 from warehouse.project import open_context
 
@@ -36,3 +38,10 @@ def after(day: date | None) -> datetime | None:
 
 def query(context: Context, sql: str) -> list[tuple]:
     return context.engine_adapter.fetchall(sql)
+
+
+def failing_audits(context: Context, start: date | str, end: date | str) -> list[CheckResult]:
+    """Every audit of every model, blocking or not, that finds rows over [start, end]."""
+    results = run_sqlmesh_audits(context.engine_adapter, context.snapshots, {}, start, end)
+    assert len(results) > 90, "the project's audits should all have run"
+    return [r for r in results if r.status.is_problem]

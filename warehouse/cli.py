@@ -8,24 +8,23 @@ import sys
 from rich.console import Console
 
 from warehouse.answers import print_answers
-from warehouse.connect import WarehouseLockedError, connect
+from warehouse.commands import dispatch
+from warehouse.connect import connect
 from warehouse.paths import warehouse_path
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="greenery", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(required=True)
     answers = commands.add_parser("answers", help="print the stakeholders' answers from the marts")
     answers.add_argument("--environment", default="prod", help="SQLMesh environment (default prod)")
-    args = parser.parse_args(argv)
+    answers.set_defaults(run=_answers)
+    return dispatch(parser, argv)
 
-    console = Console()
-    try:
-        with connect(warehouse_path(), read_only=True) as con:
-            print_answers(con, console, args.environment)
-    except WarehouseLockedError as error:
-        Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False)
-        return 2
+
+def _answers(args: argparse.Namespace) -> int:
+    with connect(warehouse_path(), read_only=True) as con:
+        print_answers(con, Console(), args.environment)
     return 0
 
 
