@@ -16,6 +16,9 @@ START = date(2026, 3, 1)
 END = date(2026, 3, 4)
 
 os.environ["SQLMESH__DISABLE_ANONYMIZED_ANALYTICS"] = "true"
+# SQLMesh loads models in forked processes; tests run SMTP and HTTP server threads, and a fork
+# beside live threads can crash the child. Load in-process instead.
+os.environ["MAX_FORK_WORKERS"] = "1"
 
 
 @pytest.fixture(autouse=True)
