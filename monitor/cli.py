@@ -146,7 +146,7 @@ def _problems(args: argparse.Namespace) -> int:
             row["check_name"],
             row["column_name"] or "",
             _number(row["failing_rows"]),
-            str(row["opened_at"]),
+            f"{row['opened_at']:%Y-%m-%d %H:%M}",
         )
     console.print(table if rows else "No open problems.")
     return 0
@@ -166,7 +166,7 @@ def _history(args: argparse.Namespace) -> int:
     )
     for row in rows:
         table.add_row(
-            str(row["checked_at"]),
+            f"{row['checked_at']:%Y-%m-%d %H:%M}",
             row["trigger"],
             row["status"],
             row["dataset"],
