@@ -103,3 +103,10 @@ def test_daily_lands_the_day_runs_and_exits_non_zero_on_failures(
     assert result.returncode == 1, "stale sources fail their freshness checks"
     assert "Checks (latest result of each)" in result.stdout
     assert report.is_file()
+
+
+def test_a_missing_warehouse_is_named_without_a_traceback(tmp_path: Path) -> None:
+    result = _monitor("problems", warehouse=tmp_path / "absent.duckdb")
+    assert result.returncode == 2
+    assert "absent.duckdb does not exist yet" in result.stderr
+    assert "Traceback" not in result.stderr

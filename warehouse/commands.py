@@ -7,10 +7,10 @@ import argparse
 from rich.console import Console
 
 from ingest.load import LoadError
-from warehouse.connect import WarehouseLockedError
+from warehouse.connect import WarehouseLockedError, WarehouseMissingError
 
 #: Errors a user can act on: printed as one message, exit code 2, no traceback.
-EXPECTED_ERRORS = (LoadError, WarehouseLockedError)
+EXPECTED_ERRORS = (LoadError, WarehouseLockedError, WarehouseMissingError)
 
 
 def dispatch(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:

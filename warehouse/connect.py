@@ -10,8 +10,14 @@ class WarehouseLockedError(Exception):
     """Another process holds the DuckDB file; DuckDB allows one writer and no other reader."""
 
 
+class WarehouseMissingError(Exception):
+    """There is no warehouse file to read yet."""
+
+
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Connect to `path`; if another process holds it, say which one and what to do."""
+    if read_only and not path.exists():
+        raise WarehouseMissingError(f"{path} does not exist yet: build it with `make demo`.")
     try:
         return duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as error:
