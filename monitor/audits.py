@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlglot import exp
 from sqlmesh.core.engine_adapter import EngineAdapter
+from sqlmesh.core.model import Model
 from sqlmesh.core.snapshot import Snapshot, SnapshotEvaluator
 from sqlmesh.utils.errors import AuditError
 
@@ -50,29 +51,21 @@ def run_sqlmesh_audits(
     for snapshot in snapshots.values():
         if not snapshot.is_model or not snapshot.version:
             continue
-        name = dataset_name(snapshot.name)
         for audit in evaluator.audit(snapshot=snapshot, snapshots=snapshots, start=start, end=end):
-            if audit.skipped:
-                continue
-            query = audit.query.sql(dialect="duckdb") if audit.query else None
-            failing = audit.count or 0
-            results.append(
-                CheckResult(
-                    source=Source.SQLMESH_AUDIT,
-                    dataset=name,
-                    check=check_name(audit.audit.name, audit.audit_args),
-                    column=audited_column(audit.audit_args),
-                    status=audit_status(failing, audit.blocking),
-                    severity="fail" if audit.blocking else "warn",
-                    owner=snapshot.node.owner,
-                    tags=tuple(snapshot.node.tags),
-                    measured_value=failing,
-                    threshold="0 rows",
-                    failing_rows=failing,
-                    query=query,
-                    sample=_sample(adapter, query, datasets.get(name)) if failing and query else [],
+            if not audit.skipped:
+                query = audit.query.sql(dialect="duckdb") if audit.query else None
+                results.append(
+                    _audit_result(
+                        snapshot.node,
+                        audit.audit.name,
+                        audit.audit_args,
+                        audit.count or 0,
+                        audit.blocking,
+                        query,
+                        datasets,
+                        adapter,
+                    )
                 )
-            )
     return results
 
 
@@ -80,30 +73,49 @@ def results_from_audit_errors(
     errors: Iterable[AuditError], datasets: dict[str, Dataset], adapter: EngineAdapter | None
 ) -> list[CheckResult]:
     """The audits that broke a plan or run, from the errors SQLMesh notified."""
-    results = []
-    for error in errors:
-        model = error.model
-        name = dataset_name(model.name) if model else "unknown"
-        blocking = _is_blocking(error)
-        query = error.sql(dialect="duckdb")
-        results.append(
-            CheckResult(
-                source=Source.SQLMESH_AUDIT,
-                dataset=name,
-                check=check_name(error.audit_name, error.audit_args),
-                column=audited_column(error.audit_args),
-                status=audit_status(error.count, blocking),
-                severity="fail" if blocking else "warn",
-                owner=model.owner if model else None,
-                tags=tuple(model.tags) if model else (),
-                measured_value=error.count,
-                threshold="0 rows",
-                failing_rows=error.count,
-                query=query,
-                sample=_sample(adapter, query, datasets.get(name)) if adapter else [],
-            )
+    return [
+        _audit_result(
+            error.model,
+            error.audit_name,
+            error.audit_args,
+            error.count,
+            _is_blocking(error),
+            error.sql(dialect="duckdb"),
+            datasets,
+            adapter,
         )
-    return results
+        for error in errors
+    ]
+
+
+def _audit_result(
+    model: Model | None,
+    audit_name: str,
+    args: dict[str, exp.Expression],
+    failing: int,
+    blocking: bool,
+    query: str | None,
+    datasets: dict[str, Dataset],
+    adapter: EngineAdapter | None,
+) -> CheckResult:
+    """One audit's outcome on one model, with a masked sample of its failing rows."""
+    name = dataset_name(model.name) if model else "unknown"
+    sample_them = failing and query and adapter
+    return CheckResult(
+        source=Source.SQLMESH_AUDIT,
+        dataset=name,
+        check=check_name(audit_name, args),
+        column=audited_column(args),
+        status=audit_status(failing, blocking),
+        severity="fail" if blocking else "warn",
+        owner=model.owner if model else None,
+        tags=tuple(model.tags) if model else (),
+        measured_value=failing,
+        threshold="0 rows",
+        failing_rows=failing,
+        query=query,
+        sample=_sample(adapter, query, datasets.get(name)) if sample_them else [],
+    )
 
 
 def _is_blocking(error: AuditError) -> bool:

@@ -18,6 +18,7 @@ from ingest.schema import RAW_SCHEMA, RAW_TABLES
 from monitor import history
 from monitor.results import BUSINESS_UNITS, PLATFORM, Status
 from monitor.warehouse import Warehouse
+from warehouse.paths import view_schema
 
 #: Every section of the digest, in the order people read them.
 UNITS = (*BUSINESS_UNITS, PLATFORM)
@@ -166,8 +167,7 @@ def counted_relations(warehouse: Warehouse, environment: str) -> dict[str, str]:
     `environment` (SQLMesh puts a dev environment's views in schemas `<unit>__<env>`)."""
     relations = {name: name for name in sources(warehouse)}
     for unit in BUSINESS_UNITS:
-        schema = unit if environment == "prod" else f"{unit}__{environment}"
-        for relation in warehouse.relations([schema]):
+        for relation in warehouse.relations([view_schema(unit, environment)]):
             relations[f"{unit}.{relation.split('.', 1)[1]}"] = relation
     return relations
 

@@ -21,6 +21,7 @@ from monitor.results import CheckResult, Source, Status
 from monitor.settings import Settings
 from monitor.soda import run_soda_checks
 from monitor.warehouse import Warehouse
+from warehouse.paths import view_schema
 
 #: The pipeline itself is a check: it fails when a plan or run fails, resolves when one succeeds.
 PIPELINE_DATASET = "sqlmesh.pipeline"
@@ -101,7 +102,7 @@ def _snapshots_in_environment(
     if environment == "prod":
         return snapshots
     names = {dataset_name(s.name): key for key, s in snapshots.items() if s.is_model}
-    schemas = {f"{name.split('.')[0]}__{environment}" for name in names}
+    schemas = {view_schema(name.split(".")[0], environment) for name in names}
     present = {
         relation.replace(f"__{environment}.", ".") for relation in warehouse.relations(schemas)
     }

@@ -31,7 +31,7 @@ from monitor.audits import SAMPLE_ROWS
 from monitor.datasets import Dataset, mask
 from monitor.results import CheckResult, Source, Status
 from monitor.warehouse import Warehouse
-from warehouse.paths import PROJECT_ROOT
+from warehouse.paths import PROJECT_ROOT, view_schema
 
 CHECKS_DIR = PROJECT_ROOT / "checks"
 #: Schemas SQLMesh versions per environment; `raw` is the loader's and the same everywhere.
@@ -130,9 +130,7 @@ def _check_files(checks_dir: Path) -> dict[str, Path]:
 
 def _physical_schema(schema: str, environment: str) -> str:
     """The schema `environment` reads for a prod schema: `core__dev` for core in dev."""
-    if environment == "prod" or schema not in ENVIRONMENT_SCHEMAS:
-        return schema
-    return f"{schema}__{environment}"
+    return view_schema(schema, environment) if schema in ENVIRONMENT_SCHEMAS else schema
 
 
 def _datasets_in_environment(

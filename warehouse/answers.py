@@ -6,18 +6,15 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-
-def _schema(name: str, environment: str) -> str:
-    """SQLMesh serves prod in `<schema>` and a dev environment in `<schema>__<env>`."""
-    return name if environment == "prod" else f"{name}__{environment}"
+from warehouse.paths import view_schema
 
 
 def print_answers(
     con: duckdb.DuckDBPyConnection, console: Console, environment: str = "prod"
 ) -> None:
     """Print the repeat rate, the buyer segments side by side, and the best-converting products."""
-    marketing = _schema("marketing", environment)
-    product = _schema("product", environment)
+    marketing = view_schema("marketing", environment)
+    product = view_schema("product", environment)
 
     purchasers, repeaters, rate = con.execute(
         f"SELECT purchasers, repeat_purchasers, repeat_rate FROM {marketing}.repeat_rate"

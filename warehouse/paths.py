@@ -13,3 +13,8 @@ def warehouse_path() -> Path:
     """
     configured = os.environ.get("GREENERY_WAREHOUSE")
     return Path(configured).resolve() if configured else PROJECT_ROOT / "greenery.duckdb"
+
+
+def view_schema(schema: str, environment: str) -> str:
+    """Where SQLMesh serves a schema's views: `<schema>` in prod, `<schema>__<env>` elsewhere."""
+    return schema if environment == "prod" else f"{schema}__{environment}"
