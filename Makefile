@@ -16,13 +16,13 @@ GENERATED_DIR := $(ROOT)/data/generated
 export GREENERY_WAREHOUSE := $(ROOT)/greenery.duckdb
 export SQLMESH__DISABLE_ANONYMIZED_ANALYTICS := true
 
-.PHONY: setup demo test
+.PHONY: setup demo test bench
 
 # One virtual environment from the lock file; DuckDB is pinned there for every tool.
 $(VENV)/.synced: $(ROOT)/pyproject.toml $(ROOT)/uv.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	cd $(ROOT) && UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --quiet
+	cd $(ROOT) && UV_PROJECT_ENVIRONMENT=$(VENV) $(BIN)/uv sync --frozen --quiet --compile-bytecode
 	touch $@
 
 setup: $(VENV)/.synced
@@ -43,3 +43,8 @@ endif
 test: setup
 	cd $(ROOT) && $(BIN)/ruff check . && $(BIN)/ruff format --check .
 	cd $(ROOT) && $(BIN)/pytest
+
+# The scale benchmark (bench/): every step at each scale, against plain DuckDB on the same SQL.
+SCALES ?= 1 10 100 1000
+bench: setup
+	cd $(ROOT) && $(BIN)/python -m bench --scales $(SCALES)

@@ -19,12 +19,19 @@ from sqlmesh.core.config import (
 from sqlmesh.core.config.format import FormatConfig
 
 from monitor.hook import MonitorNotificationTarget
+from warehouse.connect import duckdb_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent
 WAREHOUSE = os.environ.get("GREENERY_WAREHOUSE", str(PROJECT_ROOT / "greenery.duckdb"))
 
 config = Config(
-    gateways={"local": GatewayConfig(connection=DuckDBConnectionConfig(database=WAREHOUSE))},
+    gateways={
+        "local": GatewayConfig(
+            connection=DuckDBConnectionConfig(
+                database=WAREHOUSE, connector_config=duckdb_settings()
+            )
+        )
+    },
     default_gateway="local",
     model_defaults=ModelDefaultsConfig(
         dialect="duckdb",

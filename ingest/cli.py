@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--start", type=date.fromisoformat, help="first day (default: by scale)")
     gen.add_argument("--end", type=date.fromisoformat, help="last day (default: yesterday)")
     gen.add_argument(
+        "--days", type=int, help="days the scale's totals are spread over (default: by scale)"
+    )
+    gen.add_argument(
         "--only-day", type=date.fromisoformat, help="write only what is new or changed that day"
     )
     gen.set_defaults(run=_generate)
@@ -53,6 +56,7 @@ def _generate(args: argparse.Namespace) -> int:
         start=args.start,
         end=args.end,
         only_day=args.only_day,
+        days=args.days,
     )
     table = Table("table", "rows", title=f"Generated into {args.out}")
     for name, rows in counts.items():

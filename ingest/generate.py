@@ -159,24 +159,30 @@ def generate(
     start: date | None = None,
     end: date | None = None,
     only_day: date | None = None,
+    days: int | None = None,
 ) -> dict[str, int]:
     """Write the seven CSVs (addresses, users, promos, products, orders, order_items, events)
     into out_dir; return row counts per table.
 
-    `end` defaults to yesterday (UTC) and `start` to `default_days(scale)` days ending at `end`;
-    `start` may be the day after `end`, which writes only what existed before the window. With
-    `only_day`, only that day's new or changed rows are written, as of the end of that day, so
-    that upserting them onto the files for end=only_day-1 gives the files for end=only_day.
+    The scale's totals are spread over `days` (default `default_days(scale)`): more days, the
+    same shop, smaller days. `end` defaults to yesterday (UTC) and `start` to `days` days
+    ending at `end`; `start` may be the day after `end`, which writes only what existed before
+    the window. With `only_day`, only that day's new or changed rows are written, as of the end
+    of that day, so that upserting them onto the files for end=only_day-1 gives the files for
+    end=only_day.
     """
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
     end = end or datetime.now(UTC).date() - timedelta(days=1)
-    start = start or end - timedelta(days=default_days(scale) - 1)
+    days = days or default_days(scale)
+    if days < 1:
+        raise ValueError(f"days must be positive, got {days}")
+    start = start or end - timedelta(days=days - 1)
     if start > end + timedelta(days=1):
         raise ValueError(f"start {start} is after end {end}")
     if only_day is not None and not start <= only_day <= end:
         raise ValueError(f"only_day {only_day} is outside {start}..{end}")
-    run = _Run(seed=seed, scale=float(scale), start=start)
+    run = _Run(seed=seed, scale=float(scale), start=start, days=days)
     out_dir.mkdir(parents=True, exist_ok=True)
     with _Tables(out_dir) as tables:
         if only_day is None:
@@ -196,11 +202,13 @@ class _Run:
     seed: int
     scale: float
     start: date
+    days: int
 
     @property
     def horizon(self) -> int:
-        """Days a user's propensity is spread over: the default window, whatever `end` is."""
-        return default_days(self.scale)
+        """Days a user's propensity is spread over: the window's length, whatever `end` is, so
+        that a history and a later `only_day` of the same window are one shop."""
+        return self.days
 
     @property
     def n_products(self) -> int:

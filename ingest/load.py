@@ -158,22 +158,23 @@ def _stage(con: duckdb.DuckDBPyConnection, table: RawTable, path: Path) -> int:
     if errors:
         raise LoadError(_describe_errors(path, sorted(errors, key=lambda e: e[0])))
     rows = con.execute(f"SELECT count(*) FROM {text}").fetchone()[0]
-    lines = _count_data_lines(path)
+    lines = count_data_lines(path)
     if rows != lines:
         raise LoadError(
             f"{path}: {lines} data line(s) but {rows} row(s) could be read; nothing was loaded. "
             "A quoted field is left open, a field holds a line break, or a line is blank."
         )
 
+    # A view, not a copy: the merge reads it once when the table is new, twice otherwise.
     select = ", ".join(_typed(column, type_) for column, type_ in table.columns.items())
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _incoming_{table.name} AS "
+        f"CREATE OR REPLACE TEMP VIEW _incoming_{table.name} AS "
         f"SELECT {select}, _source_line FROM {text}"
     )
     return rows
 
 
-def _count_data_lines(path: Path) -> int:
+def count_data_lines(path: Path) -> int:
     """Lines after the header. The reader drops a record with an open quote without a word,
     so its count is checked against this one; the contract is one record per line."""
     lines, last = 0, b"\n"
@@ -232,6 +233,15 @@ def _merge(con: duckdb.DuckDBPyConnection, table: RawTable, path: Path, rows: in
     A NULL key is a key like any other here; staging rejects it.
     """
     staging = f"_incoming_{table.name}"
+    insert = (
+        f"INSERT INTO {table.qualified_name} "
+        "SELECT s.* EXCLUDE (_source_line), current_timestamp::TIMESTAMP, ?, s._source_line "
+        f"FROM {staging} AS s"
+    )
+    if con.execute(f"SELECT count(*) = 0 FROM {table.qualified_name}").fetchone()[0]:
+        # A first load: every key is new, so there is nothing to compare.
+        inserted = con.execute(insert, [str(path)]).fetchone()[0]
+        return TableLoad(table.name, path, rows, inserted, 0)
     key = ", ".join(table.key)
     content = f"count(*) AS n, sum(hash({', '.join(table.columns)})::HUGEINT) AS fingerprint"
     con.execute(
@@ -254,12 +264,8 @@ def _merge(con: duckdb.DuckDBPyConnection, table: RawTable, path: Path, rows: in
         f"(SELECT 1 FROM _changed_keys AS k WHERE k.existed AND {_same_key(table, 'k', 't')})"
     ).fetchone()[0]
     inserted = con.execute(
-        f"""
-        INSERT INTO {table.qualified_name}
-        SELECT s.* EXCLUDE (_source_line), current_timestamp::TIMESTAMP, ?, s._source_line
-        FROM {staging} AS s
-        WHERE EXISTS (SELECT 1 FROM _changed_keys AS k WHERE {_same_key(table, "k", "s")})
-        """,
+        f"{insert} WHERE EXISTS "
+        f"(SELECT 1 FROM _changed_keys AS k WHERE {_same_key(table, 'k', 's')})",
         [str(path)],
     ).fetchone()[0]
     return TableLoad(table.name, path, rows, inserted, replaced)

@@ -15,6 +15,7 @@ from monitor.datasets import Dataset, mask
 from monitor.results import CheckResult, Source, audit_status
 
 SAMPLE_ROWS = 5
+EPOCH = "1970-01-01"
 
 
 def dataset_name(model_name: str) -> str:
@@ -43,15 +44,21 @@ def run_sqlmesh_audits(
     snapshots: dict[str, Snapshot],
     datasets: dict[str, Dataset],
     start: datetime | str | None,
-    end: datetime | str | None,
+    end: datetime | str,
 ) -> list[CheckResult]:
-    """Every audit of every model in `snapshots` over [start, end], as results with samples."""
+    """Every audit of every model in `snapshots` over [start, end], as results with samples.
+
+    With `start` None, each model is audited as a daily run leaves it: whole, or for a model
+    incremental by time, its newest intervals (see `newest_intervals_start`).
+    """
     evaluator = SnapshotEvaluator(adapter)
     results = []
     for snapshot in snapshots.values():
         if not snapshot.is_model or not snapshot.version:
             continue
-        for audit in evaluator.audit(snapshot=snapshot, snapshots=snapshots, start=start, end=end):
+        since = start or newest_intervals_start(adapter, snapshot)
+        audits = evaluator.audit(snapshot=snapshot, snapshots=snapshots, start=since, end=end)
+        for audit in audits:
             if not audit.skipped:
                 query = audit.query.sql(dialect="duckdb") if audit.query else None
                 results.append(
@@ -67,6 +74,21 @@ def run_sqlmesh_audits(
                     )
                 )
     return results
+
+
+def newest_intervals_start(adapter: EngineAdapter, snapshot: Snapshot) -> datetime | str:
+    """Where to start auditing a model: its whole table, except for a model incremental by
+    time, whose newest interval and lookback are what a run just (re)processed. Older intervals
+    were audited by SQLMesh when they were processed; auditing them again every day would
+    make the daily monitor cost what all history costs."""
+    model = snapshot.model
+    if not model.kind.is_incremental_by_time_range:
+        return EPOCH
+    column = model.time_column.column.sql(dialect="duckdb")
+    newest = adapter.fetchone(f"SELECT max({column}) FROM {snapshot.table_name()}")[0]
+    if newest is None:
+        return EPOCH
+    return model.lookback_start(model.interval_unit.cron_floor(newest))
 
 
 def results_from_audit_errors(

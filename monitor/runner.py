@@ -25,7 +25,6 @@ from warehouse.paths import view_schema
 
 #: The pipeline itself is a check: it fails when a plan or run fails, resolves when one succeeds.
 PIPELINE_DATASET = "sqlmesh.pipeline"
-EPOCH = "1970-01-01"
 
 
 @dataclass
@@ -80,8 +79,7 @@ def monitor_environment(
         results = results_from_audit_errors(audit_errors or [], datasets, adapter)
     else:
         moment = now or history.now()
-        # The whole of every table: a result is the state of the data, not of one interval.
-        results = run_sqlmesh_audits(adapter, in_scope, datasets, EPOCH, moment)
+        results = run_sqlmesh_audits(adapter, in_scope, datasets, None, moment)
         results += run_soda_checks(warehouse, environment, datasets, moment)
         results += run_history_monitors(warehouse, environment, datasets, moment)
     results.append(_pipeline_result(trigger, failure))

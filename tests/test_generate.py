@@ -395,3 +395,13 @@ def test_repeat_buyers_are_about_four_in_five(tmp_path: Path, scale: int) -> Non
     share = _value(duckdb.connect(), f"select avg((n >= 2)::int) from ({per_user})")
     low, high = (0.7, 0.9) if scale == 1 else (0.75, 0.85)
     assert low <= share <= high
+
+
+def test_more_days_spread_the_same_shop_thinner(tmp_path: Path) -> None:
+    """`days` sets the horizon: ten times the days, about the same totals, a tenth per day."""
+    short = generate(tmp_path / "short", scale=2, seed=3, end=END, days=4)
+    long = generate(tmp_path / "long", scale=2, seed=3, end=END, days=40)
+    last_day = _rows(tmp_path / "short", "events"), _rows(tmp_path / "long", "events")
+    per_day = [sum(row[4].startswith(END.isoformat()) for row in rows) for rows in last_day]
+    assert 0.5 < long["events"] / short["events"] < 2
+    assert 5 < per_day[0] / per_day[1] < 20

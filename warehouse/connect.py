@@ -1,5 +1,6 @@
 """Open the warehouse file, turning DuckDB's lock conflict into advice a person can act on."""
 
+import os
 import re
 from pathlib import Path
 
@@ -14,12 +15,21 @@ class WarehouseMissingError(Exception):
     """There is no warehouse file to read yet."""
 
 
+def duckdb_settings() -> dict[str, str]:
+    """DuckDB settings for every process that opens the warehouse (SQLMesh's too, config.py).
+
+    DuckDB's default memory limit is 80% of the machine; a bounded limit makes it spill large
+    sorts, joins and temp tables to disk instead, so a build's peak memory stays predictable.
+    """
+    return {"memory_limit": os.environ.get("GREENERY_DUCKDB_MEMORY_LIMIT", "2GB")}
+
+
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Connect to `path`; if another process holds it, say which one and what to do."""
     if read_only and not path.exists():
         raise WarehouseMissingError(f"{path} does not exist yet: build it with `make demo`.")
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config=duckdb_settings())
     except duckdb.IOException as error:
         match = re.search(r"PID (\d+)", str(error))
         if "lock" not in str(error).lower() or match is None:

@@ -1,6 +1,6 @@
 MODEL (
   name staging.base_greenery__order_items,
-  kind VIEW,
+  kind FULL, /* a table: its ROW_NUMBER over the whole raw table is computed once per run, not once per reader */
   grain (_source_file, _source_line, _loaded_at),
   tags (staging, greenery),
   description 'Every raw order line, renamed and cast, with the first staging rule it breaks. A line repeated for the same (order_id, product_id) is a duplicate: the first is kept, the others rejected. stg_greenery__order_items keeps the rows that break no rule; stg_greenery__rejects shows the others.',

@@ -1,6 +1,6 @@
 MODEL (
   name staging.base_greenery__products,
-  kind VIEW,
+  kind FULL, /* a table: its ROW_NUMBER over the whole raw table is computed once per run, not once per reader */
   grain (_source_file, _source_line, _loaded_at),
   tags (staging, greenery),
   description 'Every raw product row, renamed and cast, with the first staging rule it breaks. stg_greenery__products keeps the rows that break none; stg_greenery__rejects shows the others.',

@@ -1,6 +1,6 @@
 MODEL (
   name staging.base_greenery__promos,
-  kind VIEW,
+  kind FULL, /* a table: its ROW_NUMBER over the whole raw table is computed once per run, not once per reader */
   grain (_source_file, _source_line, _loaded_at),
   tags (staging, greenery),
   description 'Every raw promo row, renamed and cast, with the first staging rule it breaks. Promo ids are normalised (@normalize_promo_id) so that orders find their promo. stg_greenery__promos keeps the rows that break no rule; stg_greenery__rejects shows the others.',

@@ -1,0 +1,67 @@
+"""`python -m bench`: the scale benchmark (see README, "Benchmark").
+
+Runs every step of every scale as its own process, then writes `results.json` and
+`results.md` into the output folder. A benchmark, not a test: it asserts nothing about time;
+the test suite runs it once at a tiny scale (`--scales 0.05`) so that it cannot rot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+
+from bench.measure import Measurement
+from bench.report import markdown, report
+from bench.scenario import bench_environment, history_end, run_scale, utc_today
+from tests.servers import http_server
+from warehouse.paths import PROJECT_ROOT
+
+DEFAULT_SCALES = (1.0, 10.0, 100.0, 1000.0)
+console = Console()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--scales", type=float, nargs="+", default=list(DEFAULT_SCALES))
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench" / "results")
+    args = parser.parse_args(argv)
+
+    started, today = datetime.now(UTC), utc_today()
+    args.out.mkdir(parents=True, exist_ok=True)
+    floor_script = args.out / "floor.sql"
+    subprocess.run(
+        [sys.executable, "-m", "bench.floor_sql", str(history_end(today)), str(floor_script)],
+        cwd=PROJECT_ROOT,
+        check=True,
+    )
+    results = []
+    # Alerts are delivered for real, to a JSON webhook on loopback.
+    with http_server() as (port, _):
+        env = bench_environment(f"json://127.0.0.1:{port}/")
+        for scale in args.scales:
+            console.print(f"scale {scale:g} ...")
+            workdir = args.out / f"scale-{scale:g}"
+            result = run_scale(scale, workdir, floor_script, env, today, on_step=_print_step)
+            results.append(result)
+    data = report(results, started)
+    (args.out / "results.json").write_text(json.dumps(data, indent=2) + "\n")
+    table = markdown(data)
+    (args.out / "results.md").write_text(table)
+    console.print(table)
+    return 0
+
+
+def _print_step(m: Measurement) -> None:
+    console.print(
+        f"  {m.step:<13} {m.wall_s:8.2f} s wall {m.cpu_s:8.2f} s CPU {m.peak_rss_mb:8,.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""The benchmark's report: the context (machine, versions, date), the figures, the targets.
+
+Written twice from one dictionary: JSON for tools, a Markdown table for the README.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.metadata import version
+
+from bench.scenario import ScaleResult
+
+PACKAGES = ("sqlmesh", "duckdb", "soda-core-duckdb", "apprise")
+STEP_ORDER = (
+    "generate", "load", "plan", "start-up", "checks", "floor",
+    "generate day", "daily load", "daily run",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    scale: float
+    measured: float
+    limit: float
+    unit: str
+
+    @property
+    def met(self) -> bool:
+        return self.measured <= self.limit
+
+
+def targets(results: list[ScaleResult]) -> list[Target]:
+    """The issue's targets, on the largest scale run and on scale 1 when it was run."""
+    found: list[Target] = []
+    largest = max(results, key=lambda r: r.scale)
+    ratios, at = largest.ratios, largest.scale
+    peak = max(m.peak_rss_mb for m in largest.steps.values())
+    found += [
+        Target("full build within 2x of plain DuckDB", at, ratios["build / floor"], 2.0, "x"),
+        Target("daily run at most 10% of the full build", at, ratios["daily / build"], 0.1, "x"),
+        Target("checks at most 50% of the full build", at, ratios["checks / build"], 0.5, "x"),
+        Target("peak memory under 4 GB", at, peak, 4096.0, "MB"),
+    ]
+    found += [
+        Target("whole loop (load, plan, checks, alerts) under 10 s", r.scale, r.build_s, 10.0, "s")
+        for r in results
+        if r.scale == 1
+    ]
+    return found
+
+
+def report(results: list[ScaleResult], started: datetime) -> dict:
+    return {
+        "date": started.astimezone(UTC).isoformat(timespec="seconds"),
+        "machine": _machine(),
+        "versions": {"python": platform.python_version()}
+        | {name: version(name) for name in PACKAGES},
+        "scales": [r.as_dict() for r in results],
+        "targets": [
+            {
+                "target": t.name,
+                "scale": t.scale,
+                "measured": round(t.measured, 3),
+                "limit": t.limit,
+                "unit": t.unit,
+                "met": t.met,
+            }
+            for t in targets(results)
+        ],
+    }
+
+
+def markdown(data: dict) -> str:
+    machine, versions = data["machine"], data["versions"]
+    lines = [
+        f"Measured {data['date']} on {machine['cpu']} ({machine['cores']} cores, "
+        f"{machine['memory_gb']} GB), Python {versions['python']}, "
+        + ", ".join(f"{name} {v}" for name, v in versions.items() if name != "python")
+        + ".",
+        "",
+        "| scale | history rows | day rows | step | wall s | CPU s | peak RSS MB |",
+        "|---:|---:|---:|---|---:|---:|---:|",
+    ]
+    for scale in data["scales"]:
+        for step in STEP_ORDER:
+            m = scale["steps"][step]
+            lines.append(
+                f"| {scale['scale']:g} | {scale['history_rows']:,} | {scale['day_rows']:,} "
+                f"| {step} | {m['wall_s']:.2f} | {m['cpu_s']:.2f} | {m['peak_rss_mb']:,.0f} |"
+            )
+    names = list(data["scales"][0]["ratios"])
+    lines += [
+        "",
+        "| scale | build s | daily s | " + " | ".join(names) + " |",
+        "|---:|---:|---:|" + "---:|" * len(names),
+    ]
+    for scale in data["scales"]:
+        ratios = " | ".join(f"{scale['ratios'][n]:.2f}" for n in names)
+        lines.append(
+            f"| {scale['scale']:g} | {scale['build_s']:.1f} | {scale['daily_s']:.1f} | {ratios} |"
+        )
+    lines += ["", "| target | scale | measured | limit | met |", "|---|---:|---:|---:|---|"]
+    for t in data["targets"]:
+        met = "yes" if t["met"] else "**no**"
+        lines.append(
+            f"| {t['target']} | {t['scale']:g} | {t['measured']:,.2f} {t['unit']} "
+            f"| {t['limit']:,.2f} {t['unit']} | {met} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    memory_kb = 0
+    with open("/proc/meminfo") as info:
+        for line in info:
+            if line.startswith("MemTotal:"):
+                memory_kb = int(line.split()[1])
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(memory_kb / 1024**2, 1),
+        "system": platform.platform(),
+    }

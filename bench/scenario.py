@@ -1,0 +1,193 @@
+"""One scale of the benchmark: the steps a user runs, each measured as its own process.
+
+History ends the day before yesterday and the new day is yesterday, so the full build is a plan
+executed as of yesterday's midnight and the daily run is a plain `sqlmesh run` now, as cron
+would start it the morning after.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+
+from bench.measure import Measurement, measure
+from ingest.load import count_data_lines
+from ingest.schema import RAW_TABLES
+from warehouse.paths import PROJECT_ROOT
+
+SEED = 42
+#: Days of history per unit of scale: from scale 10 up every scale's new day is the same size
+#: (2.5 times the reference's whole export), so daily runs differ only by the history behind.
+DAYS_PER_SCALE = 0.4
+
+#: Steps that make up the figures the targets are stated on.
+BUILD_STEPS = ("load", "plan")
+DAILY_STEPS = ("daily load", "daily run")
+
+
+@dataclass
+class ScaleResult:
+    scale: float
+    history_days: int
+    history_rows: int
+    day_rows: int
+    steps: dict[str, Measurement] = field(default_factory=dict)
+
+    def total(self, names: tuple[str, ...]) -> float:
+        return sum(self.steps[name].wall_s for name in names)
+
+    @property
+    def build_s(self) -> float:
+        """Load the history and plan it into prod: audits, then the monitor's checks and alerts."""
+        return self.total(BUILD_STEPS)
+
+    @property
+    def daily_s(self) -> float:
+        return self.total(DAILY_STEPS)
+
+    @property
+    def ratios(self) -> dict[str, float]:
+        floor = self.steps["floor"].wall_s
+        return {
+            "build / floor": self.build_s / floor,
+            "plan / floor": self.steps["plan"].wall_s / floor,
+            "daily / build": self.daily_s / self.build_s,
+            "checks / build": self.steps["checks"].wall_s / self.build_s,
+        }
+
+    def as_dict(self) -> dict:
+        return {
+            "scale": self.scale,
+            "history_days": self.history_days,
+            "history_rows": self.history_rows,
+            "day_rows": self.day_rows,
+            "build_s": round(self.build_s, 3),
+            "daily_s": round(self.daily_s, 3),
+            "peak_rss_mb": max(m.peak_rss_mb for m in self.steps.values()),
+            "ratios": {name: round(value, 3) for name, value in self.ratios.items()},
+            "steps": {name: m.as_dict() for name, m in self.steps.items()},
+        }
+
+
+def run_scale(
+    scale: float,
+    workdir: Path,
+    floor_script: Path,
+    env: Mapping[str, str],
+    today: date,
+    on_step: Callable[[Measurement], None],
+) -> ScaleResult:
+    """Generate, build, check, build the floor; then land a new day and run it, at one scale."""
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    new_day = today - timedelta(days=1)
+    last = history_end(today)
+    days = history_days(scale)
+    start = last - timedelta(days=days - 1)
+    history, day = workdir / "history", workdir / "day"
+    warehouse = workdir / "framework" / "greenery.duckdb"
+    warehouse.parent.mkdir()
+    (workdir / "floor").mkdir()
+    env = {**env, "GREENERY_WAREHOUSE": str(warehouse)}
+    bin_dir = Path(sys.executable).parent
+    generate = [
+        str(bin_dir / "ingest"),
+        "generate",
+        "--scale",
+        str(scale),
+        "--seed",
+        str(SEED),
+        "--days",
+        str(days),
+    ]
+    sqlmesh = [str(bin_dir / "sqlmesh"), "-p", str(PROJECT_ROOT)]
+    steps = [
+        ("generate", [*generate, "--out", str(history), "--start", str(start),
+                      "--end", str(last)]),
+        ("load", [str(bin_dir / "ingest"), "load", str(history)]),
+        ("plan", [*sqlmesh, "plan", "prod", "--auto-apply", "--no-prompts",
+                  "--execution-time", str(new_day)]),
+        ("start-up", [*sqlmesh, "plan", "prod", "--auto-apply", "--no-prompts",
+                      "--execution-time", str(new_day)]),
+        ("checks", [str(bin_dir / "monitor"), "check"]),
+        ("floor", [sys.executable, "-m", "bench.floor", str(floor_script), str(history),
+                   str(workdir / "floor" / "greenery.duckdb")]),
+        ("generate day", [*generate, "--out", str(day), "--start", str(start),
+                          "--end", str(new_day), "--only-day", str(new_day)]),
+        ("daily load", [str(bin_dir / "ingest"), "load", str(day)]),
+        ("daily run", [*sqlmesh, "run"]),
+    ]  # fmt: skip
+    result = ScaleResult(scale, days, history_rows=0, day_rows=0)
+    for name, command in steps:
+        log = workdir / "logs" / f"{name.replace(' ', '-')}.log"
+        result.steps[name] = measure(name, command, env=env, cwd=PROJECT_ROOT, log=log)
+        on_step(result.steps[name])
+        if name == "generate":
+            result.history_rows = _rows(history)
+        elif name == "floor":
+            check_floor_matches(workdir / "floor" / "greenery.duckdb", warehouse)
+        elif name == "generate day":
+            result.day_rows = _rows(day)
+    return result
+
+
+class FloorMismatch(Exception):
+    """The floor did not compute what the framework did: its time would mean nothing."""
+
+
+def check_floor_matches(floor: Path, framework: Path) -> None:
+    """Every table the floor built holds as many rows as the framework's prod view of it."""
+    with duckdb.connect(str(floor), read_only=True) as con:
+        tables = con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name != 'raw'"
+        ).fetchall()
+        floor_counts = {t: _count(con, t) for t in tables}
+    with duckdb.connect(str(framework), read_only=True) as con:
+        framework_counts = {t: _count(con, t) for t in tables}
+    differ = {
+        t: (n, framework_counts[t]) for t, n in floor_counts.items() if framework_counts[t] != n
+    }
+    if not tables or differ:
+        raise FloorMismatch(f"floor vs framework row counts differ: {differ or 'no tables'}")
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: tuple[str, str]) -> int:
+    return con.execute(f'SELECT count(*) FROM "{table[0]}"."{table[1]}"').fetchone()[0]
+
+
+def _rows(folder: Path) -> int:
+    files = [folder / table.file_name for table in RAW_TABLES]
+    return sum(count_data_lines(path) for path in files if path.is_file())
+
+
+def bench_environment(apprise_urls: str) -> dict[str, str]:
+    """The caller's environment, with alerts sent to the benchmark's own sink, never to a
+    channel of the project's apprise.yml."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("APPRISE_", "MONITOR_"))}
+    return {
+        **env,
+        "APPRISE_URLS": apprise_urls,
+        "APPRISE_CONFIG_PATH": os.devnull,
+        "SQLMESH__DISABLE_ANONYMIZED_ANALYTICS": "true",
+    }
+
+
+def history_days(scale: float) -> int:
+    """At least the reference's four days; beyond, a day's volume is held constant."""
+    return max(4, round(scale * DAYS_PER_SCALE))
+
+
+def history_end(today: date) -> date:
+    """The history's last day: the day before yesterday, so that yesterday is the new day."""
+    return today - timedelta(days=2)
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
