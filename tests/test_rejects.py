@@ -44,7 +44,10 @@ def faulty(generated_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Con
     _append_rows(raw / "orders.csv", [{**order, "order_id": "o-lost", "status": "lost"}])
     _append_rows(raw / "addresses.csv", [{**address, "address_id": "a-bad", "zipcode": "9021"}])
     _append_rows(raw / "addresses.csv", [{**address, "address_id": "a-text", "zipcode": "AB123"}])
-    _append_rows(raw / "events.csv", [{**event, "event_id": ""}])
+    _append_rows(
+        raw / "events.csv",
+        [{**event, "event_id": ""}, {**event, "page_url": "https://greenery.example/again"}],
+    )
     return build(raw, raw.parent / "greenery.duckdb", last_day=END)
 
 
@@ -61,9 +64,21 @@ def test_each_bad_row_is_rejected_with_its_rule(faulty: Context) -> None:
         ("orders", "invalid_status"),
         ("addresses", "invalid_zipcode"),
         ("events", "missing_key"),
+        ("events", "duplicate_key"),
     }
-    assert len(rejected) == 5
+    assert len(rejected) == 6
     assert ("orders", "o-lost", "invalid_status") in rejected
+
+
+def test_of_a_key_loaded_twice_in_one_file_the_first_line_is_kept(faulty: Context) -> None:
+    kept, rejected_line = query(
+        faulty,
+        "SELECT (SELECT page_url FROM staging.stg_greenery__events WHERE event_id = r.source_key),"
+        " r._source_line FROM staging.stg_greenery__rejects AS r "
+        "WHERE r.source_table = 'events' AND r.rejected_because = 'duplicate_key'",
+    )[0]
+    assert kept != "https://greenery.example/again"
+    assert rejected_line > 2
 
 
 def test_zipcodes_that_lost_a_leading_zero_are_repaired(faulty: Context) -> None:
@@ -91,7 +106,7 @@ def test_counts_reconcile_table_by_table(faulty: Context) -> None:
         "FROM quality.staging_reconciliation",
     )
     assert all(delivered == kept + rejected for _, delivered, kept, rejected in rows)
-    assert sum(rejected for *_, rejected in rows) == 5
+    assert sum(rejected for *_, rejected in rows) == 6
 
 
 def test_marts_see_only_clean_rows(faulty: Context) -> None:
