@@ -202,7 +202,8 @@ def _typed(column: str, type_: str) -> str:
 
 
 def _type_errors(con: duckdb.DuckDBPyConnection, table: RawTable, text: str) -> list[tuple]:
-    """(line, column, kind, message) for every value that does not parse as its type."""
+    """(line, column, kind, message) for every value that does not parse as its type, and
+    every row without the table's time column."""
     checks = [
         f"SELECT _source_line, '{column}', 'cast', "
         f"'could not read \"' || {column} || '\" as {type_}' FROM {text} "
@@ -210,6 +211,12 @@ def _type_errors(con: duckdb.DuckDBPyConnection, table: RawTable, text: str) -> 
         for column, type_ in table.columns.items()
         if type_ != "VARCHAR"
     ]
+    if table.time_column:
+        checks.append(
+            f"SELECT _source_line, '{table.time_column}', 'missing', 'empty; {table.name} are "
+            f"processed by {table.time_column}, so every row needs one' FROM {text} "
+            f"WHERE {table.time_column} IS NULL"
+        )
     if not checks:
         return []
     return con.execute(" UNION ALL ".join(checks)).fetchall()

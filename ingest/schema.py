@@ -19,11 +19,17 @@ LOAD_COLUMNS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class RawTable:
-    """One raw table: its CSV columns with DuckDB types, and the key the loader merges on."""
+    """One raw table: its CSV columns with DuckDB types, and the key the loader merges on.
+
+    `time_column` is set for a table the warehouse processes by time (events, incremental from
+    staging on): a row without that time could never be placed in an interval, so the loader
+    refuses it as it refuses an unreadable time, rather than let staging drop it.
+    """
 
     name: str
     columns: dict[str, str]
     key: tuple[str, ...]
+    time_column: str | None = None
 
     @property
     def file_name(self) -> str:
@@ -109,6 +115,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "product_id": "VARCHAR",
         },
         ("event_id",),
+        time_column="created_at",
     ),
 )
 

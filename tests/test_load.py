@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from datetime import timedelta
@@ -89,6 +90,12 @@ def test_day_by_day_landing_equals_one_full_load(tmp_path: Path) -> None:
             ["events.csv, line 8", "too many columns"],
         ),
         (
+            "events.csv",
+            5,
+            lambda row: re.sub(r",\d{4}-\d\d-\d\dT[^,]*,", ",,", row, count=1),
+            ["events.csv, line 5, column created_at", "missing", "processed by created_at"],
+        ),
+        (
             "users.csv",
             1,
             lambda row: row.replace("email", "e_mail"),
@@ -99,7 +106,7 @@ def test_day_by_day_landing_equals_one_full_load(tmp_path: Path) -> None:
             ],
         ),
     ],
-    ids=["bad-timestamp", "bad-integer", "extra-field", "renamed-column"],
+    ids=["bad-timestamp", "bad-integer", "extra-field", "event-without-time", "renamed-column"],
 )
 def test_malformed_input_is_refused_and_nothing_is_lost(
     generated_dir: Path,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,15 @@ def faulty(generated_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Con
     _append_rows(raw / "addresses.csv", [{**address, "address_id": "a-text", "zipcode": "AB123"}])
     _append_rows(
         raw / "events.csv",
-        [{**event, "event_id": ""}, {**event, "page_url": "https://greenery.example/again"}],
+        [
+            {**event, "event_id": ""},
+            {**event, "page_url": "https://greenery.example/again"},
+            {
+                **event,
+                "event_id": "e-next-day",
+                "created_at": f"{END + timedelta(days=1)}T08:00:00Z",
+            },
+        ],
     )
     return build(raw, raw.parent / "greenery.duckdb", last_day=END)
 
@@ -102,11 +111,23 @@ def test_rejected_rows_keep_their_origin(faulty: Context) -> None:
 def test_counts_reconcile_table_by_table(faulty: Context) -> None:
     rows = query(
         faulty,
-        "SELECT source_table, delivered_rows, kept_rows, rejected_rows "
+        "SELECT source_table, delivered_rows, kept_rows, rejected_rows, pending_rows "
         "FROM quality.staging_reconciliation",
     )
-    assert all(delivered == kept + rejected for _, delivered, kept, rejected in rows)
-    assert sum(rejected for *_, rejected in rows) == 6
+    assert all(d == kept + rejected + pending for _, d, kept, rejected, pending in rows)
+    assert sum(rejected for *_, rejected, _ in rows) == 6
+
+
+def test_events_after_the_processed_days_are_pending_not_lost(faulty: Context) -> None:
+    """An event of a day no run has processed yet is counted as pending, not as missing."""
+    pending = dict(
+        query(faulty, "SELECT source_table, pending_rows FROM quality.staging_reconciliation")
+    )
+    assert pending == {table: int(table == "events") for table in pending}
+    staged = query(
+        faulty, "SELECT count(*) FROM staging.base_greenery__events WHERE event_id = 'e-next-day'"
+    )
+    assert staged == [(0,)]
 
 
 def test_marts_see_only_clean_rows(faulty: Context) -> None:

@@ -29,7 +29,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     if read_only and not path.exists():
         raise WarehouseMissingError(f"{path} does not exist yet: build it with `make demo`.")
     try:
-        return duckdb.connect(str(path), read_only=read_only, config=duckdb_settings())
+        con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as error:
         match = re.search(r"PID (\d+)", str(error))
         if "lock" not in str(error).lower() or match is None:
@@ -41,6 +41,11 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
             "Stop that process (a running `sqlmesh ui` holds the file for its whole life) "
             "and try again."
         ) from error
+    # Set after opening, not as connect() config: a process that already holds the file
+    # through SQLMesh (the tests, the hooks) may only open it again with identical config.
+    for name, value in duckdb_settings().items():
+        con.execute(f"SET {name} = '{value}'")
+    return con
 
 
 def _command_line(pid: int) -> str:
