@@ -42,31 +42,6 @@ MODEL (
   )
 );
 
-WITH sessions_in_range AS (
-  /* Sessions are assigned to the day they start: look a day either side for their events. */
-  SELECT
-    session_id
-  FROM staging.stg_greenery__events
-  WHERE
-    created_at BETWEEN @start_ts::TIMESTAMP - INTERVAL '1' DAY AND @end_ts::TIMESTAMP + INTERVAL '1' DAY
-  GROUP BY
-    session_id
-  HAVING
-    MIN(created_at) BETWEEN @start_ts AND @end_ts
-), session_events AS (
-  SELECT
-    events.session_id,
-    events.user_id,
-    events.created_at,
-    events.event_type,
-    events.order_id,
-    events.product_id
-  FROM staging.stg_greenery__events AS events
-  JOIN sessions_in_range
-    ON sessions_in_range.session_id = events.session_id
-  WHERE
-    events.created_at BETWEEN @start_ts::TIMESTAMP - INTERVAL '1' DAY AND @end_ts::TIMESTAMP + INTERVAL '1' DAY
-)
 SELECT
   session_id::TEXT AS session_id,
   ANY_VALUE(user_id)::TEXT AS user_id,
@@ -91,6 +66,8 @@ SELECT
     COUNT(*) FILTER(WHERE
       event_type = 'checkout') > 0
   )::BOOLEAN AS is_converted
-FROM session_events
+FROM intermediate.int_events__sessionized
+WHERE
+  session_started_at BETWEEN @start_ts AND @end_ts
 GROUP BY
   session_id
