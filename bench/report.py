@@ -38,12 +38,13 @@ def targets(results: list[ScaleResult]) -> list[Target]:
     found: list[Target] = []
     largest = max(results, key=lambda r: r.scale)
     ratios, at = largest.ratios, largest.scale
-    peak = max(m.peak_rss_mb for m in largest.steps.values())
     found += [
         Target("full build within 2x of plain DuckDB", at, ratios["build / floor"], 2.0, "x"),
         Target("daily run at most 10% of the full build", at, ratios["daily / build"], 0.1, "x"),
         Target("checks at most 50% of the full build", at, ratios["checks / build"], 0.5, "x"),
-        Target("peak memory under 4 GB", at, peak, 4096.0, "MB"),
+        Target(
+            "peak memory under 4 GB (framework steps)", at, largest.framework_peak_mb, 4096.0, "MB"
+        ),
     ]
     found += [
         Target("whole loop (load, plan, checks, alerts) under 10 s", r.scale, r.build_s, 10.0, "s")
@@ -82,16 +83,19 @@ def markdown(data: dict) -> str:
         + ", ".join(f"{name} {v}" for name, v in versions.items() if name != "python")
         + ".",
         "",
-        "| scale | history rows | day rows | step | wall s | CPU s | peak RSS MB |",
-        "|---:|---:|---:|---|---:|---:|---:|",
+        "Each step: wall seconds / CPU seconds / peak RSS in MB.",
+        "",
+        "| step | " + " | ".join(f"scale {scale['scale']:g}" for scale in data["scales"]) + " |",
+        "|---|" + "---:|" * len(data["scales"]),
+        _row("history rows", [f"{scale['history_rows']:,}" for scale in data["scales"]]),
+        _row("new day's rows", [f"{scale['day_rows']:,}" for scale in data["scales"]]),
     ]
-    for scale in data["scales"]:
-        for step in STEP_ORDER:
-            m = scale["steps"][step]
-            lines.append(
-                f"| {scale['scale']:g} | {scale['history_rows']:,} | {scale['day_rows']:,} "
-                f"| {step} | {m['wall_s']:.2f} | {m['cpu_s']:.2f} | {m['peak_rss_mb']:,.0f} |"
-            )
+    for step in STEP_ORDER:
+        cells = [
+            "{wall_s:.2f} / {cpu_s:.2f} / {peak_rss_mb:,.0f}".format(**scale["steps"][step])
+            for scale in data["scales"]
+        ]
+        lines.append(_row(step, cells))
     names = list(data["scales"][0]["ratios"])
     lines += [
         "",
@@ -111,6 +115,10 @@ def markdown(data: dict) -> str:
             f"| {t['limit']:,.2f} {t['unit']} | {met} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _row(name: str, cells: list[str]) -> str:
+    return f"| {name} | " + " | ".join(cells) + " |"
 
 
 def _machine() -> dict:

@@ -53,6 +53,12 @@ class ScaleResult:
         return self.total(DAILY_STEPS)
 
     @property
+    def framework_peak_mb(self) -> float:
+        """The largest step's memory, the floor aside: the target is the warehouse's, and the
+        floor's DuckDB runs without the project's memory limit."""
+        return max(m.peak_rss_mb for name, m in self.steps.items() if name != "floor")
+
+    @property
     def ratios(self) -> dict[str, float]:
         floor = self.steps["floor"].wall_s
         return {
@@ -70,7 +76,7 @@ class ScaleResult:
             "day_rows": self.day_rows,
             "build_s": round(self.build_s, 3),
             "daily_s": round(self.daily_s, 3),
-            "peak_rss_mb": max(m.peak_rss_mb for m in self.steps.values()),
+            "framework_peak_rss_mb": self.framework_peak_mb,
             "ratios": {name: round(value, 3) for name, value in self.ratios.items()},
             "steps": {name: m.as_dict() for name, m in self.steps.items()},
         }

@@ -37,7 +37,7 @@ def test_bench_smoke_mode_measures_every_step(tmp_path: Path) -> None:
     assert scale["build_s"] == round(
         scale["steps"]["load"]["wall_s"] + scale["steps"]["plan"]["wall_s"], 3
     )
-    assert {t["target"] for t in data["targets"]} >= {"peak memory under 4 GB"}
+    assert any(t["target"].startswith("peak memory under 4 GB") for t in data["targets"])
 
     table = (out / "results.md").read_text()
     assert "| 0.05 |" in table and "build / floor" in table and "daily run" in table
