@@ -11,6 +11,9 @@ from pathlib import Path
 
 import duckdb
 
+#: The floor's database must carry the framework's catalog name, which DuckDB takes from the file.
+CATALOG_FILE = "greenery.duckdb"
+#: How the floor script names the folder of raw CSVs; substituted when the script runs.
 RAW_DIR_PARAMETER = "$raw_dir"
 
 

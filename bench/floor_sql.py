@@ -15,12 +15,9 @@ from pathlib import Path
 
 from sqlmesh.core.model import Model
 
+from bench.floor import CATALOG_FILE, RAW_DIR_PARAMETER
 from ingest.schema import RAW_TABLES, RawTable
 from warehouse.project import open_context
-
-#: The floor's database must carry the framework's catalog name, which DuckDB takes from the file.
-CATALOG_FILE = "greenery.duckdb"
-RAW_DIR_PARAMETER = "$raw_dir"
 
 
 def render_floor_script(end: date) -> str:
