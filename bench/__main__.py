@@ -19,8 +19,8 @@ from rich.console import Console
 from bench.measure import Measurement
 from bench.report import markdown, report
 from bench.scenario import bench_environment, history_end, run_scale, utc_today
+from greenery.paths import PROJECT_ROOT
 from tests.servers import http_server
-from warehouse.paths import PROJECT_ROOT
 
 DEFAULT_SCALES = (1.0, 10.0, 100.0, 1000.0)
 console = Console()

@@ -16,8 +16,8 @@ from pathlib import Path
 from sqlmesh.core.model import Model
 
 from bench.floor import CATALOG_FILE, RAW_DIR_PARAMETER
+from greenery.project import open_context
 from ingest.schema import RAW_TABLES, RawTable
-from warehouse.project import open_context
 
 
 def render_floor_script(end: date) -> str:

@@ -19,9 +19,9 @@ import duckdb
 
 from bench.floor import CATALOG_FILE
 from bench.measure import Measurement, measure
+from greenery.paths import PROJECT_ROOT
 from ingest.load import count_data_lines
 from ingest.schema import RAW_TABLES
-from warehouse.paths import PROJECT_ROOT
 
 SEED = 42
 #: Days of history per unit of scale: from scale 10 up every scale's new day is the same size

@@ -1,4 +1,5 @@
-"""`ingest generate` and `ingest load`: the EL step from the command line."""
+"""`ingest generate` and `ingest load`: the EL step from the command line. `ingest contract`
+writes external_models.yaml from the raw contract."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from greenery.commands import dispatch
+from greenery.connect import connect
+from greenery.paths import warehouse_path
+from ingest.contract import EXTERNAL_MODELS_FILE, write_external_models
 from ingest.generate import generate
 from ingest.load import load
-from warehouse.commands import dispatch
-from warehouse.connect import connect
-from warehouse.paths import warehouse_path
 
 console = Console()
 
@@ -45,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     ld.add_argument("raw_dir", type=Path, help="folder holding addresses.csv, users.csv, ...")
     ld.add_argument("--warehouse", type=Path, help="DuckDB file (default: the project's)")
     ld.set_defaults(run=_load)
+
+    contract = commands.add_parser(
+        "contract", help="write external_models.yaml from the raw contract (ingest/schema.py)"
+    )
+    contract.set_defaults(run=_contract)
     return parser
 
 
@@ -86,6 +93,14 @@ def _load(args: argparse.Namespace) -> int:
             f"{r.rows_unchanged:,}",
         )
     console.print(table)
+    return 0
+
+
+def _contract(args: argparse.Namespace) -> int:
+    if write_external_models():
+        console.print(f"Wrote {EXTERNAL_MODELS_FILE} from ingest/schema.py")
+    else:
+        console.print(f"{EXTERNAL_MODELS_FILE} is up to date")
     return 0
 
 

@@ -21,13 +21,14 @@ from pathlib import Path
 
 import duckdb
 
+from greenery.errors import ExpectedError
 from ingest.schema import LOAD_COLUMNS, RAW_SCHEMA, RAW_TABLES, RawTable
 
 #: How many malformed rows one error message lists before summarising the rest.
 MAX_ERRORS_SHOWN = 10
 
 
-class LoadError(Exception):
+class LoadError(ExpectedError):
     """Input that does not match the raw contract; nothing of the batch was written."""
 
 

@@ -1,8 +1,9 @@
 """The raw contract: the seven Greenery tables as the course's export delivers them.
 
 One declaration serves the generator (column order of the CSVs it writes), the loader (types
-it enforces and keys it merges on) and the tests. `external_models.yaml` declares the same
-tables to SQLMesh, with the loader's bookkeeping columns added.
+it enforces and keys it merges on), SQLMesh and the tests: `ingest contract` writes
+`external_models.yaml` from it (ingest/contract.py), and the macro that lists rejected rows
+(macros/rejects.py) reads its tables and keys.
 """
 
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ LOAD_COLUMNS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class RawTable:
-    """One raw table: its CSV columns with DuckDB types, and the key the loader merges on.
+    """One raw table: its CSV columns with DuckDB types, the key the loader merges on, and what
+    the table holds (`description`, shown by SQLMesh).
 
     `time_column` is set for a table the warehouse processes by time (events, incremental from
     staging on): a row without that time could never be placed in an interval, so the loader
@@ -29,6 +31,7 @@ class RawTable:
     name: str
     columns: dict[str, str]
     key: tuple[str, ...]
+    description: str
     time_column: str | None = None
 
     @property
@@ -53,6 +56,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "country": "VARCHAR",
         },
         ("address_id",),
+        description="Addresses of users and of order deliveries, as exported.",
     ),
     RawTable(
         "users",
@@ -67,16 +71,19 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "address_id": "VARCHAR",
         },
         ("user_id",),
+        description="Shop accounts, as exported (personal data).",
     ),
     RawTable(
         "promos",
         {"promo_id": "VARCHAR", "discount": "INTEGER", "status": "VARCHAR"},
         ("promo_id",),
+        description="Promo codes with their dollar discount, as exported.",
     ),
     RawTable(
         "products",
         {"product_id": "VARCHAR", "name": "VARCHAR", "price": "DOUBLE", "inventory": "INTEGER"},
         ("product_id",),
+        description="Plants for sale with current price and inventory, as exported.",
     ),
     RawTable(
         "orders",
@@ -96,11 +103,13 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "status": "VARCHAR",
         },
         ("order_id",),
+        description="Orders with costs, promo, shipping and delivery status, as exported.",
     ),
     RawTable(
         "order_items",
         {"order_id": "VARCHAR", "product_id": "VARCHAR", "quantity": "INTEGER"},
         ("order_id", "product_id"),
+        description="Order lines: which products and how many units each order holds.",
     ),
     RawTable(
         "events",
@@ -115,6 +124,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
             "product_id": "VARCHAR",
         },
         ("event_id",),
+        description="Web events (page_view, add_to_cart, checkout, package_shipped) by session.",
         time_column="created_at",
     ),
 )

@@ -1,9 +1,8 @@
-"""The macros config.py runs before and after every plan apply and run: they hand over to the
-monitor (monitor/hook.py). At load time they do nothing.
+"""The macros config.yaml runs before and after every apply and run: they hand over to the
+monitor (monitor/hook.py). At load time, and with GREENERY_MONITOR=off, they do nothing.
 
-The monitor is looked up at call time: SQLMesh serialises what a macro references from the
-project's folders, and the monitor's state (the connection of the running command) must not
-be serialised.
+The monitor is imported at call time: SQLMesh serialises what a macro references from the
+project's folders, and the monitor is not part of the project's SQL.
 """
 
 import importlib
@@ -14,15 +13,13 @@ from sqlmesh.core.macros import MacroEvaluator
 
 @macro()
 def monitor_before_all(evaluator: MacroEvaluator) -> None:
-    if evaluator.runtime_stage == "before_all":
-        importlib.import_module("monitor.hook").before_all(
-            evaluator.engine_adapter, evaluator.this_env, evaluator.snapshots
-        )
+    hook = importlib.import_module("monitor.hook")
+    if evaluator.runtime_stage == "before_all" and hook.enabled():
+        hook.before_all(evaluator.engine_adapter, evaluator.this_env)
 
 
 @macro()
 def monitor_after_all(evaluator: MacroEvaluator) -> None:
-    if evaluator.runtime_stage == "after_all":
-        importlib.import_module("monitor.hook").after_all(
-            evaluator.engine_adapter, evaluator.this_env, evaluator.snapshots
-        )
+    hook = importlib.import_module("monitor.hook")
+    if evaluator.runtime_stage == "after_all" and hook.enabled():
+        hook.after_all(evaluator.engine_adapter, evaluator.this_env, evaluator.snapshots)

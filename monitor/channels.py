@@ -37,14 +37,25 @@ class Channel:
         return limit
 
     def send(self, title: str, body: str) -> str | None:
-        """Deliver; None on success, else why it failed (never the URL itself)."""
+        """Deliver, cut to the channel's limit; None on success, else why it failed (never
+        the URL itself)."""
         try:
             delivered = self.service.notify(
-                title=title, body=body, body_format=apprise.NotifyFormat.MARKDOWN
+                title=title,
+                body=fit(body, self.body_limit),
+                body_format=apprise.NotifyFormat.MARKDOWN,
             )
         except Exception as error:  # a plugin bug must not lose the other channels
             return f"{type(error).__name__}"
         return None if delivered else "the service refused or could not be reached"
+
+
+def fit(body: str, limit: int) -> str:
+    """Cut a body to a channel's limit, keeping the summary (it comes first)."""
+    if len(body) <= limit:
+        return body
+    note = "\n\n(cut to fit the channel; see the report or `monitor problems` for the rest)"
+    return body[: limit - len(note)].rsplit("\n", 1)[0] + note
 
 
 def load_channels(settings: Settings) -> list[Channel]:

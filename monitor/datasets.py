@@ -30,19 +30,24 @@ class Dataset:
         return column in self.personal_columns or bool(PERSONAL_NAME.search(column))
 
 
+def dataset_name(model_name: str) -> str:
+    """`schema.table` of a (possibly catalog-qualified, quoted) SQLMesh model name."""
+    table = exp.to_table(model_name, dialect="duckdb")
+    return f"{table.db}.{table.name}"
+
+
 def from_models(models: Iterable[object]) -> dict[str, Dataset]:
     """Datasets of SQLMesh models. In a model tagged `pii`, a column whose description says
     "personal data" is personal."""
     datasets = {}
     for model in models:
-        table = exp.to_table(model.name)
         tags = tuple(model.tags)
         personal = frozenset(
             column
             for column, text in (model.column_descriptions or {}).items()
             if "pii" in tags and "personal data" in text.lower()
         )
-        name = f"{table.db}.{table.name}"
+        name = dataset_name(model.name)
         datasets[name] = Dataset(name, model.owner, tags, personal)
     return datasets
 

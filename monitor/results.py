@@ -10,6 +10,8 @@ import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from greenery.layout import business_unit
+
 
 class Status(StrEnum):
     """What a result means for people. Ordered: a higher rank is worse."""
@@ -68,16 +70,5 @@ class CheckResult:
 
     @property
     def business_unit(self) -> str:
-        """Who this check is about: the model's business-unit tag, else its schema's unit;
-        sources, staging and the other layers belong to the data platform."""
-        schema = self.dataset.split(".")[0].split("__")[0]
-        for candidate in (*self.tags, schema):
-            if candidate in BUSINESS_UNITS:
-                return candidate
-        return PLATFORM
-
-
-#: The marts' business units, each with its own schema and tag.
-BUSINESS_UNITS = ("core", "marketing", "product")
-#: Everything before the marts: raw sources, staging, snapshots, intermediate, quality.
-PLATFORM = "platform"
+        """Whom this check concerns (see `greenery.layout.business_unit`)."""
+        return business_unit(self.dataset, self.tags)

@@ -1,6 +1,6 @@
 """One monitor run: audits and checks of an environment -> history -> alerts -> channels.
 
-Called by the SQLMesh hooks after every plan apply and run, and by the `monitor` command.
+Called by the SQLMesh hook after every apply and run, and by the `monitor` command.
 """
 
 from __future__ import annotations
@@ -10,37 +10,36 @@ from datetime import datetime
 
 from sqlmesh.core.engine_adapter import EngineAdapter
 from sqlmesh.core.snapshot import Snapshot
-from sqlmesh.utils.errors import AuditError
 
-from monitor import alerts, history
-from monitor.anomalies import run_history_monitors
-from monitor.audits import dataset_name, results_from_audit_errors, run_sqlmesh_audits
+from greenery.layout import prod_name, view_schema
+from monitor.alerts.delivery import Delivery, deliver_pending, record_alerts
+from monitor.alerts.rules import Alert, decide_alerts
 from monitor.channels import load_channels
-from monitor.datasets import from_models
-from monitor.results import CheckResult, Source, Status
+from monitor.checks import pipeline
+from monitor.checks.audits import run_sqlmesh_audits
+from monitor.checks.history_monitors import run_history_monitors
+from monitor.checks.soda import run_soda_checks
+from monitor.datasets import dataset_name, from_models
+from monitor.results import CheckResult, Status
 from monitor.settings import Settings
-from monitor.soda import run_soda_checks
-from monitor.warehouse import Warehouse
-from warehouse.paths import view_schema
-
-#: The pipeline itself is a check: it fails when a plan or run fails, resolves when one succeeds.
-PIPELINE_DATASET = "sqlmesh.pipeline"
+from monitor.storage import writes
+from monitor.storage.database import Database, now
 
 
 @dataclass
 class Outcome:
-    """What a monitor run found and sent, for the command line and the hooks' log line."""
+    """What a monitor run found and sent, for the command line and the hook's log line."""
 
     run_id: str
     results: list[CheckResult]
-    alerts: list[alerts.Alert]
-    deliveries: list[alerts.Delivery] = field(default_factory=list)
+    alerts: list[Alert]
+    deliveries: list[Delivery] = field(default_factory=list)
 
     def count(self, status: Status) -> int:
         return sum(r.status is status for r in self.results)
 
     @property
-    def failed_deliveries(self) -> list[alerts.Delivery]:
+    def failed_deliveries(self) -> list[Delivery]:
         return [d for d in self.deliveries if d.error]
 
     def summary(self) -> str:
@@ -58,61 +57,52 @@ def monitor_environment(
     environment: str,
     trigger: str,
     *,
-    now: datetime | None = None,
+    run: writes.Run | None = None,
     failure: str | None = None,
-    audit_errors: list[AuditError] | None = None,
+    moment: datetime | None = None,
     settings: Settings | None = None,
 ) -> Outcome:
     """Check `environment` and alert on what changed.
 
-    After a failed plan or run (`failure` set), the failing audits SQLMesh reported are
-    recorded and alerted on, and nothing else runs: the environment was not updated.
+    `run` is the run a SQLMesh apply or run started in `before_all`; without one, a new run
+    starts. With `failure` set (the caller saw SQLMesh fail), only the pipeline is reported:
+    the environment was not updated, and the hook already checked what the run left.
     """
     settings = settings or Settings.from_environment()
-    warehouse = Warehouse(adapter.connection)
-    run = history.start_run(warehouse, environment, trigger)
-    models = [s.node for s in snapshots.values() if s.is_model]
-    datasets = from_models(models)
-    in_scope = _snapshots_in_environment(warehouse, snapshots, environment)
+    database = Database(adapter.connection)
+    run = run or writes.start_run(database, environment, trigger)
+    moment = moment or now()
+    unfinished = [
+        start
+        for start in pipeline.unfinished_starts(database, environment, moment)
+        if start["run_id"] != run.run_id
+    ]
+    results = [pipeline.pipeline_result(unfinished, failure)]
+    if not failure:
+        datasets = from_models(s.node for s in snapshots.values() if s.is_model)
+        in_scope = _snapshots_in_environment(database, snapshots, environment)
+        results += run_sqlmesh_audits(adapter, in_scope, datasets, None, moment)
+        results += run_soda_checks(database, environment, datasets, moment)
+        results += run_history_monitors(database, environment, datasets, moment)
 
-    if failure:
-        results = results_from_audit_errors(audit_errors or [], datasets, adapter)
-    else:
-        moment = now or history.now()
-        results = run_sqlmesh_audits(adapter, in_scope, datasets, None, moment)
-        results += run_soda_checks(warehouse, environment, datasets, moment)
-        results += run_history_monitors(warehouse, environment, datasets, moment)
-    results.append(_pipeline_result(trigger, failure))
-
-    history.finish_run(warehouse, run, results, "failed" if failure else "ok", failure or "")
-    decided = alerts.decide_alerts(
-        warehouse, environment, results, settings.realert_after, settings.report_url
+    for start in unfinished:
+        writes.close_unfinished_start(database, start)
+    writes.finish_run(database, run, results, "failed" if failure else "ok", failure or "")
+    decided = decide_alerts(
+        database, environment, results, settings.realert_after, settings.report_url
     )
-    alerts.record_alerts(warehouse, run.run_id, environment, decided)
-    deliveries = alerts.deliver_pending(warehouse, load_channels(settings))
+    record_alerts(database, run.run_id, environment, decided)
+    deliveries = deliver_pending(database, load_channels(settings))
     return Outcome(run.run_id, results, decided, deliveries)
 
 
 def _snapshots_in_environment(
-    warehouse: Warehouse, snapshots: dict[str, Snapshot], environment: str
+    database: Database, snapshots: dict[str, Snapshot], environment: str
 ) -> dict[str, Snapshot]:
     """In prod, every model; in a dev environment, the models it holds views for."""
     if environment == "prod":
         return snapshots
     names = {dataset_name(s.name): key for key, s in snapshots.items() if s.is_model}
     schemas = {view_schema(name.split(".")[0], environment) for name in names}
-    present = {
-        relation.replace(f"__{environment}.", ".") for relation in warehouse.relations(schemas)
-    }
+    present = {prod_name(relation) for relation in database.relations(schemas)}
     return {key: snapshots[key] for name, key in names.items() if name in present}
-
-
-def _pipeline_result(trigger: str, failure: str | None) -> CheckResult:
-    return CheckResult(
-        source=Source.PIPELINE,
-        dataset=PIPELINE_DATASET,
-        check=f"sqlmesh {trigger} succeeds",
-        status=Status.FAIL if failure else Status.PASS,
-        owner="data_team",
-        message=failure,
-    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from warehouse.paths import PROJECT_ROOT
+from greenery.paths import PROJECT_ROOT
 
 #: Where the project looks for its apprise config when APPRISE_CONFIG_PATH is not set.
 DEFAULT_APPRISE_CONFIG = PROJECT_ROOT / "apprise.yml"

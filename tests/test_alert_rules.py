@@ -7,10 +7,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from monitor.warehouse import Warehouse
 
 from monitor import alerts, history
 from monitor.results import CheckResult, Source, Status
-from monitor.warehouse import Warehouse
 
 INTERVAL = timedelta(hours=24)
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from bench.report import STEP_ORDER
-from warehouse.paths import PROJECT_ROOT
+from greenery.paths import PROJECT_ROOT
 
 
 def test_bench_smoke_mode_measures_every_step(tmp_path: Path) -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from greenery.paths import PROJECT_ROOT
 from ingest.generate import generate
 from tests.conftest import END, START
-from warehouse.paths import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")

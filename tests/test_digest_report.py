@@ -13,9 +13,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from rich.console import Console
-
-from monitor import history
 from monitor.digest import (
     ROW_COUNTS,
     ROW_COUNTS_TABLE,
@@ -26,8 +23,11 @@ from monitor.digest import (
     print_digest,
 )
 from monitor.report import build_report
-from monitor.results import CheckResult, Source, Status
 from monitor.warehouse import Warehouse
+from rich.console import Console
+
+from monitor import history
+from monitor.results import CheckResult, Source, Status
 
 #: Day 0 at 06:00, three days ago, so the report's 30-day window (counted from now) holds it.
 DAY0 = datetime.combine(history.now().date() - timedelta(days=3), time(6))

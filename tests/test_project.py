@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmesh import Context
 
-from warehouse.paths import PROJECT_ROOT
-from warehouse.project import open_context
+from greenery.paths import PROJECT_ROOT
+from greenery.project import open_context
 
 MARTS = {path.stem for path in (PROJECT_ROOT / "models" / "marts").rglob("*.sql")}
 

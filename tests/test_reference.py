@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from greenery.paths import PROJECT_ROOT
 from tests.warehouse_builds import build, failing_audits, query
-from warehouse.paths import PROJECT_ROOT
 
 REFERENCE = Path(
     os.environ.get("GREENERY_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "greenery-reference")

@@ -17,19 +17,19 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from monitor.soda import CHECKS_DIR, run_soda_checks
+from monitor.warehouse import Warehouse
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from sqlglot import exp
 from sqlmesh import Context
 from sqlmesh.core.model.common import ParsableSql
 
+from greenery.paths import PROJECT_ROOT
 from monitor.datasets import MASK, from_models
 from monitor.results import CheckResult, Status
-from monitor.soda import CHECKS_DIR, run_soda_checks
-from monitor.warehouse import Warehouse
 from tests.conftest import END
 from tests.warehouse_builds import after, build
-from warehouse.paths import PROJECT_ROOT
 
 #: The day after the generated data ends: what "now" is for fixed-date data.
 NOW = datetime.combine(END + timedelta(days=1), time())

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from greenery.paths import PROJECT_ROOT
 from tests.conftest import END
 from tests.warehouse_builds import build
-from warehouse.paths import PROJECT_ROOT
 
 
 def _free_port() -> int:

@@ -22,87 +22,13 @@ MODEL (
 );
 
 SELECT
-  'addresses'::TEXT AS source_table,
-  b.address_id::TEXT AS source_key,
-  b.rejected_because::TEXT AS rejected_because,
-  TO_JSON(b)::JSON AS record,
-  b._loaded_at::TIMESTAMP AS _loaded_at,
-  b._source_file::TEXT AS _source_file,
-  b._source_line::BIGINT AS _source_line
-FROM staging.base_greenery__addresses AS b
-WHERE
-  NOT b.rejected_because IS NULL
-UNION ALL
-SELECT
-  'users'::TEXT AS source_table,
-  b.user_id::TEXT AS source_key,
-  b.rejected_because::TEXT AS rejected_because,
-  TO_JSON(b)::JSON AS record,
-  b._loaded_at::TIMESTAMP AS _loaded_at,
-  b._source_file::TEXT AS _source_file,
-  b._source_line::BIGINT AS _source_line
-FROM staging.base_greenery__users AS b
-WHERE
-  NOT b.rejected_because IS NULL
-UNION ALL
-SELECT
-  'promos'::TEXT AS source_table,
-  b.promo_id::TEXT AS source_key,
-  b.rejected_because::TEXT AS rejected_because,
-  TO_JSON(b)::JSON AS record,
-  b._loaded_at::TIMESTAMP AS _loaded_at,
-  b._source_file::TEXT AS _source_file,
-  b._source_line::BIGINT AS _source_line
-FROM staging.base_greenery__promos AS b
-WHERE
-  NOT b.rejected_because IS NULL
-UNION ALL
-SELECT
-  'products'::TEXT AS source_table,
-  b.product_id::TEXT AS source_key,
-  b.rejected_because::TEXT AS rejected_because,
-  TO_JSON(b)::JSON AS record,
-  b._loaded_at::TIMESTAMP AS _loaded_at,
-  b._source_file::TEXT AS _source_file,
-  b._source_line::BIGINT AS _source_line
-FROM staging.base_greenery__products AS b
-WHERE
-  NOT b.rejected_because IS NULL
-UNION ALL
-SELECT
-  'orders'::TEXT AS source_table,
-  b.order_id::TEXT AS source_key,
-  b.rejected_because::TEXT AS rejected_because,
-  TO_JSON(b)::JSON AS record,
-  b._loaded_at::TIMESTAMP AS _loaded_at,
-  b._source_file::TEXT AS _source_file,
-  b._source_line::BIGINT AS _source_line
-FROM staging.base_greenery__orders AS b
-WHERE
-  NOT b.rejected_because IS NULL
-UNION ALL
-SELECT
-  'order_items'::TEXT AS source_table,
-  (
-    b.order_id || '|' || b.product_id
-  )::TEXT AS source_key,
-  b.rejected_because::TEXT AS rejected_because,
-  TO_JSON(b)::JSON AS record,
-  b._loaded_at::TIMESTAMP AS _loaded_at,
-  b._source_file::TEXT AS _source_file,
-  b._source_line::BIGINT AS _source_line
-FROM staging.base_greenery__order_items AS b
-WHERE
-  NOT b.rejected_because IS NULL
-UNION ALL
-SELECT
-  'events'::TEXT AS source_table,
-  b.event_id::TEXT AS source_key,
-  b.rejected_because::TEXT AS rejected_because,
-  TO_JSON(b)::JSON AS record,
-  b._loaded_at::TIMESTAMP AS _loaded_at,
-  b._source_file::TEXT AS _source_file,
-  b._source_line::BIGINT AS _source_line
-FROM staging.base_greenery__events AS b
-WHERE
-  NOT b.rejected_because IS NULL
+  r.source_table::TEXT AS source_table,
+  r.source_key::TEXT AS source_key,
+  r.rejected_because::TEXT AS rejected_because,
+  r.record::JSON AS record,
+  r._loaded_at::TIMESTAMP AS _loaded_at,
+  r._source_file::TEXT AS _source_file,
+  r._source_line::BIGINT AS _source_line
+FROM (
+  @rejected_rows()
+) AS r

@@ -3,21 +3,21 @@
 - volume: today's growth of a table against its recent daily growth, and tables that shrink;
 - staleness: a table whose row count stopped changing while it used to change every day;
 - schema drift: columns added, removed or retyped since the last run.
-They read what earlier runs stored (row counts, schemas) and store today's for tomorrow.
+They read what earlier runs stored (row counts, schemas) and store today's for tomorrow: the
+one place the monitor counts rows.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import statistics
 from datetime import datetime, timedelta
 
-from monitor import history
+from greenery.layout import BUSINESS_UNITS, RAW_SCHEMA, view_schema
 from monitor.datasets import Dataset
-from monitor.digest import ROW_COUNTS, ROW_COUNTS_TABLE, counted_relations, ensure_row_counts
 from monitor.results import CheckResult, Source, Status
-from monitor.warehouse import Warehouse
+from monitor.storage import reads, writes
+from monitor.storage.database import Database
 
 #: How far back the recent history reaches, and how much of it a verdict needs.
 WINDOW = timedelta(days=14)
@@ -25,38 +25,34 @@ MIN_DAYS = 3
 #: Growth this many standard deviations (and this share) away from the recent mean warns.
 Z_LIMIT = 3.0
 MIN_RELATIVE_DEVIATION = 0.2
-SCHEMAS = {
-    "dataset": "VARCHAR",
-    "environment": "VARCHAR",
-    "observed_at": "TIMESTAMP",
-    "columns": "VARCHAR",
-}
 
 
 def run_history_monitors(
-    warehouse: Warehouse, environment: str, datasets: dict[str, Dataset], now: datetime
+    database: Database, environment: str, datasets: dict[str, Dataset], now: datetime
 ) -> list[CheckResult]:
     """Volume, staleness and schema-drift results for every source and mart of `environment`."""
-    ensure_row_counts(warehouse)
-    warehouse.execute(
-        f"CREATE TABLE IF NOT EXISTS {history.SCHEMA}.schemas "
-        f"({', '.join(f'{k} {v}' for k, v in SCHEMAS.items())})"
-    )
-    relations = counted_relations(warehouse, environment)
     results = []
-    for dataset, relation in sorted(relations.items()):
+    for dataset, relation in sorted(monitored_relations(database, environment, datasets).items()):
         info = datasets.get(dataset)
-        rows = warehouse.value(f"SELECT count(*) FROM {relation}")
-        daily = _daily_counts(warehouse, dataset, environment, now)
+        rows = database.value(f"SELECT count(*) FROM {relation}")
+        daily = reads.daily_counts(database, dataset, environment, now - WINDOW, now)
         results.append(_volume(dataset, info, rows, daily))
         results.append(_staleness(dataset, info, rows, daily))
-        results.append(_schema_drift(warehouse, dataset, info, relation, environment, now))
-        warehouse.insert(
-            f"{history.SCHEMA}.{ROW_COUNTS_TABLE}",
-            list(ROW_COUNTS),
-            [[dataset, now, rows, environment]],
-        )
+        results.append(_schema_drift(database, dataset, info, relation, environment, now))
+        writes.record_row_count(database, dataset, environment, rows, now)
     return results
+
+
+def monitored_relations(
+    database: Database, environment: str, datasets: dict[str, Dataset]
+) -> dict[str, str]:
+    """Dataset (prod name) -> relation to read: the sources SQLMesh declares (external models
+    in the raw schema) and the marts' views in `environment`."""
+    relations = {name: name for name in database.relations([RAW_SCHEMA]) if name in datasets}
+    for unit in BUSINESS_UNITS:
+        for relation in database.relations([view_schema(unit, environment)]):
+            relations[f"{unit}.{relation.split('.', 1)[1]}"] = relation
+    return relations
 
 
 def _result(
@@ -72,20 +68,6 @@ def _result(
         tags=info.tags if info else (),
         **fields,
     )
-
-
-def _daily_counts(warehouse: Warehouse, dataset: str, environment: str, now: datetime) -> list[int]:
-    """The last count of each earlier day in the window, oldest first."""
-    rows = warehouse.rows(
-        f"""
-        SELECT counted_at::DATE AS day, arg_max(row_count, counted_at) AS rows
-        FROM {history.SCHEMA}.{ROW_COUNTS_TABLE}
-        WHERE dataset = ? AND environment = ? AND counted_at >= ? AND counted_at::DATE < ?::DATE
-        GROUP BY day ORDER BY day
-        """,
-        [dataset, environment, now - WINDOW, now],
-    )
-    return [row["rows"] for row in rows]
 
 
 def _volume(dataset: str, info: Dataset | None, rows: int, daily: list[int]) -> CheckResult:
@@ -164,7 +146,7 @@ def _staleness(dataset: str, info: Dataset | None, rows: int, daily: list[int]) 
 
 
 def _schema_drift(
-    warehouse: Warehouse,
+    database: Database,
     dataset: str,
     info: Dataset | None,
     relation: str,
@@ -172,21 +154,12 @@ def _schema_drift(
     now: datetime,
 ) -> CheckResult:
     """Columns and types against the last run's; then remember today's."""
-    current = warehouse.columns(relation)
-    previous_json = warehouse.value(
-        f"SELECT arg_max(columns, observed_at) FROM {history.SCHEMA}.schemas "
-        "WHERE dataset = ? AND environment = ?",
-        [dataset, environment],
-    )
-    warehouse.insert(
-        f"{history.SCHEMA}.schemas",
-        list(SCHEMAS),
-        [[dataset, environment, now, json.dumps(current)]],
-    )
+    current = database.columns(relation)
+    previous = reads.last_schema(database, dataset, environment)
+    writes.record_schema(database, dataset, environment, current, now)
     check = "schema: same columns and types as the last run"
-    if previous_json is None:
+    if previous is None:
         return _result(dataset, info, check, Status.PASS, message="first schema seen")
-    previous = json.loads(previous_json)
     changes = [f"added {c} {t}" for c, t in current.items() if c not in previous]
     changes += [f"removed {c}" for c in previous if c not in current]
     changes += [

@@ -27,16 +27,14 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from monitor.audits import SAMPLE_ROWS
+from greenery.layout import BUSINESS_UNITS, RAW_SCHEMA, view_schema
+from greenery.paths import PROJECT_ROOT
+from monitor.checks.audits import SAMPLE_ROWS
 from monitor.datasets import Dataset, mask
 from monitor.results import CheckResult, Source, Status
-from monitor.warehouse import Warehouse
-from warehouse.paths import PROJECT_ROOT, view_schema
+from monitor.storage.database import Database
 
 CHECKS_DIR = PROJECT_ROOT / "checks"
-#: Schemas SQLMesh versions per environment; `raw` is the loader's and the same everywhere.
-ENVIRONMENT_SCHEMAS = ("core", "marketing", "product")
-RAW_SCHEMA = "raw"
 #: Soda metrics that count rows breaking a rule, and the count behind each percentage.
 ROW_COUNTS = {
     "missing_count": "missing_count",
@@ -97,7 +95,7 @@ NOT_SHOWN = (
 
 
 def run_soda_checks(
-    warehouse: Warehouse,
+    warehouse: Database,
     environment: str,
     datasets: dict[str, Dataset],
     now: datetime,
@@ -130,11 +128,11 @@ def _check_files(checks_dir: Path) -> dict[str, Path]:
 
 def _physical_schema(schema: str, environment: str) -> str:
     """The schema `environment` reads for a prod schema: `core__dev` for core in dev."""
-    return view_schema(schema, environment) if schema in ENVIRONMENT_SCHEMAS else schema
+    return view_schema(schema, environment) if schema in BUSINESS_UNITS else schema
 
 
 def _datasets_in_environment(
-    warehouse: Warehouse, environment: str, files: dict[str, Path]
+    warehouse: Database, environment: str, files: dict[str, Path]
 ) -> dict[str, Path]:
     """The check files whose dataset exists in `environment`."""
     wanted = {name: _relation(name, environment) for name in files}
@@ -147,10 +145,10 @@ def _relation(dataset: str, environment: str) -> str:
     return f"{_physical_schema(schema, environment)}.{table}"
 
 
-def _search_path(warehouse: Warehouse, environment: str) -> list[str]:
+def _search_path(warehouse: Database, environment: str) -> list[str]:
     """The schemas bare table names resolve in: the environment's own first, then prod's."""
-    prod = [*ENVIRONMENT_SCHEMAS, RAW_SCHEMA]
-    own = [_physical_schema(schema, environment) for schema in ENVIRONMENT_SCHEMAS]
+    prod = [*BUSINESS_UNITS, RAW_SCHEMA]
+    own = [_physical_schema(schema, environment) for schema in BUSINESS_UNITS]
     wanted = list(dict.fromkeys([*own, *prod]))
     existing = {
         row["schema_name"]
@@ -162,7 +160,7 @@ def _search_path(warehouse: Warehouse, environment: str) -> list[str]:
     return [schema for schema in wanted if schema in existing]
 
 
-def _table_schemas(warehouse: Warehouse, path: list[str]) -> dict[str, str]:
+def _table_schemas(warehouse: Database, path: list[str]) -> dict[str, str]:
     """Table name -> the schema search_path finds it in (the first on the path that has it)."""
     found: dict[str, str] = {}
     for relation in sorted(warehouse.relations(path), key=lambda r: path.index(r.split(".")[0])):
@@ -236,7 +234,7 @@ class _Done:
 
 
 def _scan(
-    warehouse: Warehouse,
+    warehouse: Database,
     environment: str,
     scope: dict[str, Path],
     datasets: dict[str, Dataset],

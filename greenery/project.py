@@ -7,13 +7,13 @@ from pathlib import Path
 
 from sqlmesh import Context
 
-from warehouse.paths import PROJECT_ROOT
+from greenery.paths import PROJECT_ROOT
 
 
 def open_context(warehouse: Path) -> Context:
     """A SQLMesh context of this project on `warehouse`.
 
-    config.py reads the file from GREENERY_WAREHOUSE, so the variable is set first.
+    config.yaml reads the file from GREENERY_WAREHOUSE, so the variable is set first.
     """
     os.environ["GREENERY_WAREHOUSE"] = str(warehouse)
     os.environ.setdefault("SQLMESH__DISABLE_ANONYMIZED_ANALYTICS", "true")

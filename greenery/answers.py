@@ -6,7 +6,7 @@ import duckdb
 from rich.console import Console
 from rich.table import Table
 
-from warehouse.paths import view_schema
+from greenery.layout import view_schema
 
 
 def print_answers(

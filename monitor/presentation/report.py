@@ -9,7 +9,6 @@ jinja2's autoescape: check names, messages, queries and samples come from models
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,16 +16,11 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
-from monitor import history
-from monitor.digest import (
-    ROW_COUNTS_TABLE,
-    UNITS,
-    dataset_unit,
-    format_duration,
-    format_time,
-)
+from greenery.layout import UNITS, business_unit
+from monitor.presentation.wording import format_duration, format_time
 from monitor.results import Status
-from monitor.warehouse import Warehouse
+from monitor.storage import reads
+from monitor.storage.database import Database, now
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE = "report.html.j2"
@@ -121,55 +115,31 @@ class DatasetHistory:
 
 
 def build_report(
-    warehouse: Warehouse, out_path: Path, environment: str = "prod", days: int = 30
+    database: Database, out_path: Path, environment: str = "prod", days: int = 30
 ) -> Path:
     """Write the report of `environment`'s last `days` days to `out_path` and return it.
 
-    Only reads: a missing `monitor` schema or table is an empty history, not an error.
+    Only reads: a warehouse without history gives an empty report, not an error.
     """
-    generated_at = history.now()
+    generated_at = now()
     since = generated_at - timedelta(days=days)
-    present = warehouse.relations([history.SCHEMA])
-    results = read(warehouse, present, "check_results", RESULTS_SQL, [environment, since])
-    counts = read(warehouse, present, ROW_COUNTS_TABLE, COUNTS_SQL, [environment, since])
-    datasets = dataset_histories(results, counts)
+    datasets = dataset_histories(
+        reads.results_since(database, environment, since),
+        reads.counts_since(database, environment, since),
+    )
     html = template().render(
         environment=environment,
         days=days,
         generated_at=generated_at,
-        problems=problems(warehouse, present, environment, generated_at),
+        problems=problems(database, environment, generated_at),
         datasets=datasets,
         latest=latest_statuses(datasets),
-        runs=read(warehouse, present, "runs", RUNS_SQL, [since]),
+        runs=reads.runs_since(database, since),
         statuses=[str(s) for s in Status],
     )
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(html, encoding="utf-8")
     return out_path
-
-
-RESULTS_SQL = """
-    SELECT run_id, trigger, checked_at, check_id, dataset, check_name, column_name, status,
-           failing_rows, message
-    FROM {table} WHERE environment = ? AND checked_at >= ?
-    ORDER BY checked_at, run_id
-"""
-COUNTS_SQL = """
-    SELECT dataset, counted_at, row_count FROM {table}
-    WHERE environment = ? AND counted_at >= ? ORDER BY counted_at
-"""
-RUNS_SQL = """
-    SELECT run_id, environment, trigger, started_at, finished_at, outcome, message
-    FROM {table} WHERE started_at >= ? ORDER BY started_at DESC
-"""
-
-
-def read(
-    warehouse: Warehouse, present: set[str], table: str, sql: str, parameters: Sequence[Any]
-) -> list[dict[str, Any]]:
-    """The query's rows, or none when the monitor has not created `table` yet."""
-    name = f"{history.SCHEMA}.{table}"
-    return warehouse.rows(sql.format(table=name), parameters) if name in present else []
 
 
 def template() -> Template:
@@ -188,11 +158,7 @@ def template() -> Template:
 # --- open problems -------------------------------------------------------------------------------
 
 
-def problems(
-    warehouse: Warehouse, present: set[str], environment: str, generated_at: datetime
-) -> list[OpenProblem]:
-    if f"{history.SCHEMA}.check_results" not in present:
-        return []
+def problems(database: Database, environment: str, generated_at: datetime) -> list[OpenProblem]:
     return [
         OpenProblem(
             row["status"],
@@ -207,7 +173,7 @@ def problems(
             row["query"],
             sample(row["sample"]),
         )
-        for row in history.open_problems(warehouse, environment)
+        for row in reads.open_problems(database, environment)
     ]
 
 
@@ -226,7 +192,7 @@ def dataset_histories(
 ) -> list[DatasetHistory]:
     """Every dataset with results or row counts in the window, by business unit then name."""
     names = {r["dataset"] for r in results} | {c["dataset"] for c in counts}
-    ordered = sorted(names, key=lambda name: (UNITS.index(dataset_unit(name)), name))
+    ordered = sorted(names, key=lambda name: (UNITS.index(business_unit(name)), name))
     return [
         dataset_history(
             name,
@@ -245,7 +211,7 @@ def dataset_history(
     times = [runs[run_id]["checked_at"] for run_id in run_order]
     return DatasetHistory(
         name,
-        dataset_unit(name),
+        business_unit(name),
         strips(results, run_order),
         len(run_order),
         times[0] if times else None,

@@ -1,18 +1,19 @@
-"""The monitor's one door to the warehouse: a DB-API connection and the few calls it needs.
+"""The monitor's one door to the database: a DB-API connection and the few calls it needs.
 
-Everything the monitor reads or writes goes through `Warehouse`, so another engine means
+Everything the monitor reads or writes goes through `Database`, so another engine means
 another implementation of these methods, not changes across the monitor.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
 
 
-class Warehouse:
+class Database:
     """A DuckDB connection, possibly SQLMesh's own (one process may hold the file)."""
 
     def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
@@ -65,3 +66,8 @@ class Warehouse:
                 [schema, name],
             ).fetchall()
         )
+
+
+def now() -> datetime:
+    """The time history is stamped with: naive UTC, as every timestamp column stores it."""
+    return datetime.now(UTC).replace(tzinfo=None)

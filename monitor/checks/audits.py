@@ -1,27 +1,26 @@
-"""SQLMesh audits as monitor results: blocking = fail, non-blocking = warn, passes kept too."""
+"""SQLMesh audits as monitor results: blocking = fail, non-blocking = warn, passes kept too.
+
+SQLMesh's public `Context.audit` returns only a bool, so the audits run through the
+`SnapshotEvaluator` a Context itself uses, which returns each audit's count, query and
+blocking flag: SQLMesh's own results and its own rule for when an audit blocks.
+tests/test_library_contracts.py holds the calls made here, so an upgrade that changes them
+fails there, by name.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
 from sqlglot import exp
 from sqlmesh.core.engine_adapter import EngineAdapter
 from sqlmesh.core.model import Model
 from sqlmesh.core.snapshot import Snapshot, SnapshotEvaluator
-from sqlmesh.utils.errors import AuditError
 
-from monitor.datasets import Dataset, mask
+from monitor.datasets import Dataset, dataset_name, mask
 from monitor.results import CheckResult, Source, audit_status
 
 SAMPLE_ROWS = 5
 EPOCH = "1970-01-01"
-
-
-def dataset_name(model_name: str) -> str:
-    """`schema.table` of a (possibly catalog-qualified, quoted) SQLMesh model name."""
-    table = exp.to_table(model_name, dialect="duckdb")
-    return f"{table.db}.{table.name}"
 
 
 def check_name(audit_name: str, args: dict[str, exp.Expression]) -> str:
@@ -91,25 +90,6 @@ def newest_intervals_start(adapter: EngineAdapter, snapshot: Snapshot) -> dateti
     return model.lookback_start(model.interval_unit.cron_floor(newest))
 
 
-def results_from_audit_errors(
-    errors: Iterable[AuditError], datasets: dict[str, Dataset], adapter: EngineAdapter | None
-) -> list[CheckResult]:
-    """The audits that broke a plan or run, from the errors SQLMesh notified."""
-    return [
-        _audit_result(
-            error.model,
-            error.audit_name,
-            error.audit_args,
-            error.count,
-            _is_blocking(error),
-            error.sql(dialect="duckdb"),
-            datasets,
-            adapter,
-        )
-        for error in errors
-    ]
-
-
 def _audit_result(
     model: Model | None,
     audit_name: str,
@@ -138,18 +118,6 @@ def _audit_result(
         query=query,
         sample=_sample(adapter, query, datasets.get(name)) if sample_them else [],
     )
-
-
-def _is_blocking(error: AuditError) -> bool:
-    """As SQLMesh decides: the model's `blocking` argument, else the audit's own setting."""
-    if "blocking" in error.audit_args:
-        return error.audit_args["blocking"] == exp.true()
-    if error.model is None:
-        return True
-    for audit, _ in error.model.audits_with_args:
-        if audit.name == error.audit_name:
-            return audit.blocking
-    return True
 
 
 def _sample(adapter: EngineAdapter, query: str, dataset: Dataset | None) -> list[dict[str, object]]:

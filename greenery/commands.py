@@ -6,18 +6,15 @@ import argparse
 
 from rich.console import Console
 
-from ingest.load import LoadError
-from warehouse.connect import WarehouseLockedError, WarehouseMissingError
-
-#: Errors a user can act on: printed as one message, exit code 2, no traceback.
-EXPECTED_ERRORS = (LoadError, WarehouseLockedError, WarehouseMissingError)
+from greenery.errors import ExpectedError
 
 
 def dispatch(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
-    """Parse `argv` and run the chosen subcommand (its `run` default)."""
+    """Parse `argv` and run the chosen subcommand (its `run` default); an `ExpectedError`
+    becomes one message on stderr and exit code 2."""
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except EXPECTED_ERRORS as error:
+    except ExpectedError as error:
         Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False)
         return 2

@@ -5,23 +5,30 @@ import re
 from pathlib import Path
 
 import duckdb
+import jinja2
+import yaml
+
+from greenery.errors import ExpectedError
+from greenery.paths import PROJECT_ROOT
 
 
-class WarehouseLockedError(Exception):
+class WarehouseLockedError(ExpectedError):
     """Another process holds the DuckDB file; DuckDB allows one writer and no other reader."""
 
 
-class WarehouseMissingError(Exception):
+class WarehouseMissingError(ExpectedError):
     """There is no warehouse file to read yet."""
 
 
 def duckdb_settings() -> dict[str, str]:
-    """DuckDB settings for every process that opens the warehouse (SQLMesh's too, config.py).
-
-    DuckDB's default memory limit is 80% of the machine; a bounded limit makes it spill large
-    sorts, joins and temp tables to disk instead, so a build's peak memory stays predictable.
-    """
-    return {"memory_limit": os.environ.get("GREENERY_DUCKDB_MEMORY_LIMIT", "2GB")}
+    """The DuckDB settings config.yaml gives SQLMesh (`connector_config`), for every other
+    process that opens the warehouse too: declared once, with the same env_var defaults."""
+    text = (PROJECT_ROOT / "config.yaml").read_text()
+    rendered = jinja2.Template(text).render(
+        env_var=lambda name, default=None: os.environ.get(name, default)
+    )
+    connection = yaml.safe_load(rendered)["gateways"]["duckdb"]["connection"]
+    return {name: str(value) for name, value in connection.get("connector_config", {}).items()}
 
 
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -7,10 +7,10 @@ import sys
 
 from rich.console import Console
 
-from warehouse.answers import print_answers
-from warehouse.commands import dispatch
-from warehouse.connect import connect
-from warehouse.paths import warehouse_path
+from greenery.answers import print_answers
+from greenery.commands import dispatch
+from greenery.connect import connect
+from greenery.paths import warehouse_path
 
 
 def main(argv: list[str] | None = None) -> int:

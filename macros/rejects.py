@@ -1,0 +1,46 @@
+"""The rows staging refused, one UNION ALL arm per raw table of the contract (ingest/schema.py).
+
+SQLMesh stores a macro with the globals it reads: `REJECT_KEYS` is plain data (table name to
+key columns), so the model's fingerprint changes when the contract's tables or keys do, and
+evaluating the stored macro needs no import of `ingest`.
+"""
+
+from sqlglot import exp
+from sqlmesh import macro
+from sqlmesh.core.macros import MacroEvaluator
+
+from ingest.schema import RAW_TABLES
+
+#: Each raw table and its natural key, in the contract's order.
+REJECT_KEYS: dict[str, tuple[str, ...]] = {table.name: table.key for table in RAW_TABLES}
+
+
+@macro()
+def rejected_rows(evaluator: MacroEvaluator) -> exp.Query:
+    """Every row a base_greenery__<table> model marks as rejected, one UNION ALL arm per table:
+    source_table, source_key (a composite key's columns joined with '|'; NULL when a part is
+    missing), rejected_because, record (the whole row as JSON), _loaded_at, _source_file,
+    _source_line. The caller casts the columns.
+    """
+    arms = []
+    for table, key in REJECT_KEYS.items():
+        parts: list[exp.Expression] = [exp.column(column, "b") for column in key]
+        source_key = parts[0]
+        for part in parts[1:]:
+            # `||` as DuckDB parses it (safe): NULL when either side is.
+            with_bar = exp.DPipe(this=source_key, expression=exp.Literal.string("|"), safe=True)
+            source_key = exp.DPipe(this=with_bar, expression=part, safe=True)
+        arms.append(
+            exp.select(
+                exp.alias_(exp.Literal.string(table), "source_table"),
+                exp.alias_(source_key, "source_key"),
+                exp.alias_(exp.column("rejected_because", "b"), "rejected_because"),
+                exp.alias_(exp.func("TO_JSON", exp.column("b")), "record"),
+                exp.alias_(exp.column("_loaded_at", "b"), "_loaded_at"),
+                exp.alias_(exp.column("_source_file", "b"), "_source_file"),
+                exp.alias_(exp.column("_source_line", "b"), "_source_line"),
+            )
+            .from_(exp.alias_(exp.table_(f"base_greenery__{table}", "staging"), "b", table=True))
+            .where(exp.not_(exp.column("rejected_because", "b").is_(exp.null())))
+        )
+    return exp.union(*arms, distinct=False)
