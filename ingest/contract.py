@@ -12,9 +12,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from greenery.paths import PROJECT_ROOT
 from ingest.schema import LOAD_COLUMNS, RAW_TABLES, RawTable
 
-EXTERNAL_MODELS_FILE = Path(__file__).resolve().parent.parent / "external_models.yaml"
+EXTERNAL_MODELS_FILE = PROJECT_ROOT / "external_models.yaml"
 
 #: The DuckDB types of the contract as external_models.yaml spells them. VARCHAR is `text`:
 #: the type SQLMesh has always read for these columns, and the one staging casts to.

@@ -22,7 +22,8 @@ from pathlib import Path
 import duckdb
 
 from greenery.errors import ExpectedError
-from ingest.schema import LOAD_COLUMNS, RAW_SCHEMA, RAW_TABLES, RawTable
+from greenery.layout import RAW_SCHEMA
+from ingest.schema import LOAD_COLUMNS, RAW_TABLES, RawTable
 
 #: How many malformed rows one error message lists before summarising the rest.
 MAX_ERRORS_SHOWN = 10

@@ -8,7 +8,7 @@ it enforces and keys it merges on), SQLMesh and the tests: `ingest contract` wri
 
 from dataclasses import dataclass
 
-RAW_SCHEMA = "raw"
+from greenery.layout import RAW_SCHEMA
 
 #: Columns the loader adds to every raw table: where and when each row arrived.
 LOAD_COLUMNS: dict[str, str] = {

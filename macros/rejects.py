@@ -27,7 +27,7 @@ def rejected_rows(evaluator: MacroEvaluator) -> exp.Query:
         parts: list[exp.Expression] = [exp.column(column, "b") for column in key]
         source_key = parts[0]
         for part in parts[1:]:
-            # `||` as DuckDB parses it (safe): NULL when either side is.
+            # `||` built as DuckDB's parser builds it (safe=True); NULL when either side is.
             with_bar = exp.DPipe(this=source_key, expression=exp.Literal.string("|"), safe=True)
             source_key = exp.DPipe(this=with_bar, expression=part, safe=True)
         arms.append(

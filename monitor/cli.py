@@ -96,7 +96,7 @@ def _daily(args: argparse.Namespace) -> int:
         completion = context.run(args.environment)
     snapshots = _environment_snapshots(context, args.environment)
     latest = reads.latest_run(database, args.environment)
-    if not completion.is_success:
+    if completion.is_failure:
         failure = f"sqlmesh run of {args.environment} failed: see the output above"
         monitor_environment(
             context.engine_adapter, snapshots, args.environment, "daily", failure=failure
@@ -110,7 +110,7 @@ def _daily(args: argparse.Namespace) -> int:
     failed = reads.failed_deliveries_since(database, latest["started_at"])
     failed += _send_digest(digest, units=None)
     console.print(f"Report: {build_report(database, args.report, args.environment)}")
-    return 1 if _failed(latest["failing"], failed) or not completion.is_success else 0
+    return 1 if _failed(latest["failing"], failed) or completion.is_failure else 0
 
 
 def _environment_snapshots(context, environment: str) -> dict:

@@ -74,7 +74,7 @@ def monitor_environment(
     moment = moment or now()
     unfinished = [
         start
-        for start in pipeline.unfinished_starts(database, environment, moment)
+        for start in pipeline.unfinished_starts(database, moment)
         if start["run_id"] != run.run_id
     ]
     results = [pipeline.pipeline_result(unfinished, failure)]

@@ -1,7 +1,7 @@
 """The digest and the HTML report, on a small warehouse with three days of monitor history.
 
-Runs are stored through `monitor.history` at explicit times (its clock is patched per run), so
-every age and duration below is exact.
+Runs are stored through `monitor.storage.writes` at explicit times (its clock is patched per
+run), so every age and duration below is exact.
 """
 
 from __future__ import annotations
@@ -13,38 +13,33 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from monitor.digest import (
-    ROW_COUNTS,
-    ROW_COUNTS_TABLE,
-    SECTION_LIMIT,
-    build_digest,
-    digest_text,
-    ensure_row_counts,
-    print_digest,
-)
-from monitor.report import build_report
-from monitor.warehouse import Warehouse
 from rich.console import Console
 
-from monitor import history
+from monitor.presentation.digest import build_digest
+from monitor.presentation.markdown import SECTION_LIMIT, digest_text
+from monitor.presentation.report import build_report
+from monitor.presentation.terminal import print_digest
 from monitor.results import CheckResult, Source, Status
+from monitor.storage import writes
+from monitor.storage.database import Database, now
+from monitor.storage.tables import ensure_tables
 
 #: Day 0 at 06:00, three days ago, so the report's 30-day window (counted from now) holds it.
-DAY0 = datetime.combine(history.now().date() - timedelta(days=3), time(6))
+DAY0 = datetime.combine(now().date() - timedelta(days=3), time(6))
 DAY1, DAY2 = DAY0 + timedelta(days=1), DAY0 + timedelta(days=2)
 AS_OF = DAY2 + timedelta(hours=6)
 ESCAPED_CHECK = '<script>alert("x")</script>'
 
 
 @pytest.fixture
-def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
+def warehouse(tmp_path: Path) -> Iterator[Database]:
     connection = duckdb.connect(str(tmp_path / "greenery.duckdb"))
-    yield Warehouse(connection)
+    yield Database(connection)
     connection.close()
 
 
 @pytest.fixture
-def filled(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
+def filled(warehouse: Database, monkeypatch: pytest.MonkeyPatch) -> Database:
     create_tables(warehouse)
     store_row_counts(warehouse)
     store_runs(warehouse, monkeypatch)
@@ -61,22 +56,23 @@ def result(
 
 
 def record_run(
-    warehouse: Warehouse,
+    warehouse: Database,
     monkeypatch: pytest.MonkeyPatch,
     at: datetime,
     results: list[CheckResult],
     environment: str = "prod",
 ) -> None:
-    """A run stored through `history` as if it happened `at`."""
+    """A run stored through `writes` as if it happened `at`."""
     with monkeypatch.context() as patch:
-        patch.setattr(history, "now", lambda: at)
-        run = history.start_run(warehouse, environment, "run")
-        history.finish_run(warehouse, run, results, "ok")
+        patch.setattr(writes, "now", lambda: at)
+        run = writes.start_run(warehouse, environment, "run")
+        writes.finish_run(warehouse, run, results, "ok")
 
 
-def create_tables(warehouse: Warehouse) -> None:
+def create_tables(warehouse: Database) -> None:
     """Three raw sources (two with `created_at`), the loader's log (not a source) and two
-    marts, one of them a view as SQLMesh makes them."""
+    marts, one of them a view as SQLMesh makes them. fct_orders holds one row more than the
+    monitor counted at AS_OF: the digest and the report show what the monitor stored."""
     for schema in ("raw", "core", "marketing", "sqlmesh__core"):
         warehouse.execute(f"CREATE SCHEMA {schema}")
     warehouse.execute("CREATE TABLE raw._load_log AS SELECT 'orders.csv' AS file_name")
@@ -96,26 +92,38 @@ def create_tables(warehouse: Warehouse) -> None:
         [AS_OF - timedelta(hours=26)],
     )
     physical = "sqlmesh__core.core__fct_orders__1"
-    warehouse.execute(f"CREATE TABLE {physical} AS SELECT i AS order_id FROM range(100) t(i)")
+    warehouse.execute(f"CREATE TABLE {physical} AS SELECT i AS order_id FROM range(101) t(i)")
     warehouse.execute(f"CREATE VIEW core.fct_orders AS SELECT * FROM {physical}")
     warehouse.execute("CREATE TABLE marketing.repeat_rate AS SELECT 0.8 AS repeat_rate")
 
 
-def store_row_counts(warehouse: Warehouse) -> None:
-    """Earlier digests' counts: fct_orders has one a day before AS_OF, raw.events only a
-    younger one, repeat_rate none; the dev count must be ignored."""
-    ensure_row_counts(warehouse)
+def store_row_counts(warehouse: Database) -> None:
+    """The monitor's counts: each dataset at AS_OF; before that, fct_orders has one a day
+    before, raw.events only a younger one, repeat_rate none; the dev count must be ignored."""
+    ensure_tables(warehouse)
     counts = [
+        ("core.fct_orders", AS_OF, 100, "prod"),
+        ("marketing.repeat_rate", AS_OF, 1, "prod"),
+        ("raw.events", AS_OF, 50, "prod"),
+        ("raw.orders", AS_OF, 20, "prod"),
+        ("raw.products", AS_OF, 5, "prod"),
         ("core.fct_orders", DAY0, 80, "prod"),
         ("core.fct_orders", DAY1, 90, "prod"),
         ("core.fct_orders", DAY1 + timedelta(hours=12), 95, "prod"),
         ("core.fct_orders", DAY1 + timedelta(hours=3), 1, "dev"),
         ("raw.events", DAY2, 40, "prod"),
     ]
-    warehouse.insert(f"{history.SCHEMA}.{ROW_COUNTS_TABLE}", list(ROW_COUNTS), counts)
+    writes.append(
+        warehouse,
+        "row_counts",
+        (
+            dict(zip(("dataset", "counted_at", "row_count", "environment"), c, strict=True))
+            for c in counts
+        ),
+    )
 
 
-def store_runs(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+def store_runs(warehouse: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     """Core: not_null fails from day 1, a reconciliation warns from day 0, uniqueness passes,
     a range check is new on day 2.
     Marketing warns from day 1. Platform: a freshness warning and an erroring Soda check on
@@ -194,7 +202,7 @@ def store_runs(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
 # --- digest --------------------------------------------------------------------------------------
 
 
-def test_digest_counts_latest_results_per_business_unit(filled: Warehouse) -> None:
+def test_digest_counts_latest_results_per_business_unit(filled: Database) -> None:
     digest = build_digest(filled, as_of=AS_OF)
 
     counts = {u.name: {s: u.count(s) for s in Status if u.count(s)} for u in digest.units}
@@ -206,7 +214,7 @@ def test_digest_counts_latest_results_per_business_unit(filled: Warehouse) -> No
     }
 
 
-def test_digest_freshness_of_sources(filled: Warehouse) -> None:
+def test_digest_freshness_of_sources(filled: Database) -> None:
     freshness = {f.dataset: f for f in build_digest(filled, as_of=AS_OF).unit("platform").freshness}
 
     assert set(freshness) == {"raw.events", "raw.orders", "raw.products"}
@@ -217,7 +225,7 @@ def test_digest_freshness_of_sources(filled: Warehouse) -> None:
     assert freshness["raw.products"].load_age == timedelta(hours=26)
 
 
-def test_digest_row_counts_compare_with_a_day_before(filled: Warehouse) -> None:
+def test_digest_row_counts_compare_with_a_day_before(filled: Database) -> None:
     digest = build_digest(filled, as_of=AS_OF)
 
     orders = digest.unit("core").row_counts[0]
@@ -227,14 +235,10 @@ def test_digest_row_counts_compare_with_a_day_before(filled: Warehouse) -> None:
     assert (events.previous_rows, events.previous_at, events.change) == (40, DAY2, 10)
     (rate,) = digest.unit("marketing").row_counts
     assert (rate.rows, rate.previous_rows, rate.change) == (1, None, None)
-    stored = filled.value(
-        "SELECT count(*) FROM monitor.row_counts WHERE counted_at = ? AND environment = 'prod'",
-        [AS_OF],
-    )
-    assert stored == 5  # three sources, two marts
+    assert filled.value("SELECT count(*) FROM monitor.row_counts") == 10  # the digest only reads
 
 
-def test_digest_open_problems_worst_first_with_open_duration(filled: Warehouse) -> None:
+def test_digest_open_problems_worst_first_with_open_duration(filled: Database) -> None:
     digest = build_digest(filled, as_of=AS_OF)
 
     core = [(p.status, p.check, p.opened_at, p.open_for) for p in digest.unit("core").problems]
@@ -250,7 +254,7 @@ def test_digest_open_problems_worst_first_with_open_duration(filled: Warehouse) 
     assert digest.unit("product").problems == ()
 
 
-def test_digest_text_has_a_section_per_unit(filled: Warehouse) -> None:
+def test_digest_text_has_a_section_per_unit(filled: Database) -> None:
     digest = build_digest(filled, as_of=AS_OF)
     text = digest_text(digest)
 
@@ -276,7 +280,7 @@ def test_digest_text_has_a_section_per_unit(filled: Warehouse) -> None:
 
 
 def test_digest_text_sections_fit_slack(
-    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+    warehouse: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     failing = [
         result("core.fct_orders", f"check_{i}_" + "x" * 150, Status.FAIL, i, column="c" * 60)
@@ -293,7 +297,7 @@ def test_digest_text_sections_fit_slack(
     assert "open 2 d 6 h" in core  # names are cut, never the facts after them
 
 
-def test_print_digest_shows_every_table(filled: Warehouse) -> None:
+def test_print_digest_shows_every_table(filled: Database) -> None:
     console = Console(record=True, width=200)
     print_digest(build_digest(filled, as_of=AS_OF), console)
     out = console.export_text()
@@ -306,7 +310,7 @@ def test_print_digest_shows_every_table(filled: Warehouse) -> None:
 # --- report --------------------------------------------------------------------------------------
 
 
-def test_report_is_one_self_contained_file(filled: Warehouse, tmp_path: Path) -> None:
+def test_report_is_one_self_contained_file(filled: Database, tmp_path: Path) -> None:
     out = build_report(filled, tmp_path / "report" / "index.html")
 
     assert [p.name for p in out.parent.iterdir()] == ["index.html"]
@@ -316,7 +320,7 @@ def test_report_is_one_self_contained_file(filled: Warehouse, tmp_path: Path) ->
     assert "http://" not in html and "https://" not in html
 
 
-def test_report_lists_open_problems_before_history(filled: Warehouse, tmp_path: Path) -> None:
+def test_report_lists_open_problems_before_history(filled: Database, tmp_path: Path) -> None:
     html = build_report(filled, tmp_path / "report.html").read_text()
 
     problems, history_at = html.index('id="open-problems"'), html.index('id="history"')
@@ -329,22 +333,22 @@ def test_report_lists_open_problems_before_history(filled: Warehouse, tmp_path: 
     assert "<th>email</th>" in section and "<td>***</td>" in section
 
 
-def test_report_history_strips_charts_and_runs(filled: Warehouse, tmp_path: Path) -> None:
+def test_report_history_strips_charts_and_runs(filled: Database, tmp_path: Path) -> None:
     html = build_report(filled, tmp_path / "report.html").read_text()
     history_html = html[html.index('id="history"') : html.index('id="runs"')]
 
     assert history_html.count('class="cell fail" title=') == 3  # not_null twice, product once
     assert history_html.count('class="cell error" title=') == 1
     assert history_html.count('class="cell none" title=') == 2  # the range check, days 0 and 1
-    assert "<svg" in history_html and "100 rows" not in history_html  # counts from history only
-    assert "95 rows" in history_html
+    assert "<svg" in history_html and "101 rows" not in history_html  # counts from history only
+    assert "95 rows" in history_html and "100 rows" in history_html
     runs_html = html[html.index('id="runs"') :]
     assert runs_html.count("<tr><td><code>") == 5
     assert ">dev<" in runs_html
 
 
 def test_report_escapes_names(
-    warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    warehouse: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     record_run(warehouse, monkeypatch, DAY0, [result("core.x", ESCAPED_CHECK, Status.FAIL, 1)])
     html = build_report(warehouse, tmp_path / "report.html").read_text()
@@ -353,8 +357,8 @@ def test_report_escapes_names(
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
 
 
-def test_report_renders_empty_history(warehouse: Warehouse, tmp_path: Path) -> None:
-    for prepare in (lambda: None, lambda: history.ensure_schema(warehouse)):
+def test_report_renders_empty_history(warehouse: Database, tmp_path: Path) -> None:
+    for prepare in (lambda: None, lambda: ensure_tables(warehouse)):
         prepare()
         html = build_report(warehouse, tmp_path / "report.html").read_text()
         assert "No open problems" in html

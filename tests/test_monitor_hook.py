@@ -1,4 +1,5 @@
-"""A broken monitor never breaks a plan: it says so, and the plan's result stands."""
+"""A broken monitor never breaks a plan: it says so in one paragraph, and the plan's result
+stands; `GREENERY_MONITOR=off` switches it off."""
 
 from __future__ import annotations
 
@@ -23,5 +24,18 @@ def test_a_failing_monitor_leaves_the_plan_applied(
     monkeypatch.setattr(runner, "run_sqlmesh_audits", broken)
     context = build(generated_dir, tmp_path / "greenery.duckdb", last_day=END)
 
-    assert "the monitor itself failed; the plan's result stands" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "the monitor failed (RuntimeError: the monitor broke)" in err
+    assert "result stands" in err and "Traceback" not in err
     assert query(context, "SELECT count(*) FROM marketing.repeat_rate") == [(1,)]
+
+
+def test_the_switch_turns_the_monitor_off(
+    generated_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GREENERY_MONITOR", "off")
+    context = build(generated_dir, tmp_path / "greenery.duckdb", last_day=END)
+
+    assert query(context, "SELECT count(*) FROM marketing.repeat_rate") == [(1,)]
+    schemas = query(context, "SELECT schema_name FROM information_schema.schemata")
+    assert ("monitor",) not in schemas

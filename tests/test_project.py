@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlglot import exp
 from sqlmesh import Context
 
 from greenery.paths import PROJECT_ROOT
@@ -61,3 +62,16 @@ def test_personal_data_is_tagged() -> None:
         text = path.read_text()
         if any(f"  {column} = " in text for column in personal):
             assert "pii" in text.split("description", 1)[0], f"{path.name} holds personal data"
+
+
+def test_every_model_casts_its_columns_in_the_final_select(context: Context) -> None:
+    """As in SQLMesh's examples: the types people query are stated, never inferred."""
+    for model in context.models.values():
+        if model.kind.is_external:
+            continue
+        uncast = [
+            projection.alias_or_name
+            for projection in model.query.selects
+            if not isinstance(projection.unalias(), exp.Cast)
+        ]
+        assert not uncast, f"{model.name}: cast {uncast} in the final SELECT"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from monitor.audits import run_sqlmesh_audits
 from sqlmesh import Context
 
 from greenery.connect import connect
 from greenery.project import open_context
 from ingest.load import load
+from monitor.checks.audits import run_sqlmesh_audits
 from monitor.results import CheckResult
 
 

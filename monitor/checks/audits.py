@@ -17,7 +17,7 @@ from sqlmesh.core.model import Model
 from sqlmesh.core.snapshot import Snapshot, SnapshotEvaluator
 
 from monitor.datasets import Dataset, dataset_name, mask
-from monitor.results import CheckResult, Source, audit_status
+from monitor.results import CheckResult, Source, Status, audit_status
 
 SAMPLE_ROWS = 5
 EPOCH = "1970-01-01"
@@ -55,8 +55,12 @@ def run_sqlmesh_audits(
     for snapshot in snapshots.values():
         if not snapshot.is_model or not snapshot.version:
             continue
-        since = start or newest_intervals_start(adapter, snapshot)
-        audits = evaluator.audit(snapshot=snapshot, snapshots=snapshots, start=since, end=end)
+        try:
+            since = start or newest_intervals_start(adapter, snapshot)
+            audits = evaluator.audit(snapshot=snapshot, snapshots=snapshots, start=since, end=end)
+        except Exception as error:  # one model's broken table must not hide the others' audits
+            results += _unrunnable(snapshot.model, error, datasets)
+            continue
         for audit in audits:
             if not audit.skipped:
                 query = audit.query.sql(dialect="duckdb") if audit.query else None
@@ -73,6 +77,26 @@ def run_sqlmesh_audits(
                     )
                 )
     return results
+
+
+def _unrunnable(model: Model, error: Exception, datasets: dict[str, Dataset]) -> list[CheckResult]:
+    """An ERROR for each audit of a model whose audits could not run (its table is missing or
+    unreadable), under each audit's own name, so that the next good run resolves it."""
+    name = dataset_name(model.name)
+    message = f"the audit could not run: {type(error).__name__}: {str(error).splitlines()[0]}"
+    return [
+        CheckResult(
+            source=Source.SQLMESH_AUDIT,
+            dataset=name,
+            check=check_name(audit.name, args),
+            column=audited_column(args),
+            status=Status.ERROR,
+            owner=model.owner,
+            tags=tuple(model.tags),
+            message=message,
+        )
+        for audit, args in model.audits_with_args
+    ]
 
 
 def newest_intervals_start(adapter: EngineAdapter, snapshot: Snapshot) -> datetime | str:

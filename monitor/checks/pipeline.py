@@ -2,8 +2,9 @@
 
 `before_all` records a start, `after_all` finishes the same monitor run. A start without an
 end means the apply failed (SQLMesh skips `after_all` then) or the process was killed. The next
-monitor run (the next apply or run, `monitor check`, `monitor daily`) finds it, fails this
-check, alerts, and closes the start so that it is reported once; the run after resolves it.
+monitor run, in any environment (the next apply or run, `monitor check`, `monitor daily`),
+finds it, fails this check, alerts, and closes the start so that it is reported once; the run
+after resolves it.
 """
 
 from __future__ import annotations
@@ -22,21 +23,19 @@ CHECK = "every sqlmesh apply and run finishes"
 OTHER_HOST_GRACE = timedelta(hours=12)
 
 
-def unfinished_starts(database: Database, environment: str, now: datetime) -> list[dict]:
-    """Starts of `environment` whose process has ended without finishing its monitor run."""
-    return [
-        start
-        for start in reads.unfinished_starts(database, environment)
-        if not _may_still_run(start, now)
-    ]
+def unfinished_starts(database: Database, now: datetime) -> list[dict]:
+    """Starts whose process has ended without finishing their monitor run."""
+    return [start for start in reads.unfinished_starts(database) if not _may_still_run(start, now)]
 
 
 def own_start(database: Database, environment: str) -> dict | None:
     """This process's latest unfinished start in `environment`: the apply or run ending now."""
     mine = [
         start
-        for start in reads.unfinished_starts(database, environment)
-        if start["host"] == socket.gethostname() and start["pid"] == os.getpid()
+        for start in reads.unfinished_starts(database)
+        if start["environment"] == environment
+        and start["host"] == socket.gethostname()
+        and start["pid"] == os.getpid()
     ]
     return mine[-1] if mine else None
 

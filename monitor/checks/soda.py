@@ -1,23 +1,27 @@
 """Soda checks of an environment: one SodaCL file per dataset in checks/, run as one scan.
 
 How the scan is set up, and why:
-- It runs on the warehouse's own DuckDB connection (SQLMesh may hold the file), through a
-  cursor of it: a second session on the same database, so the scan's search_path and Soda's
-  rollbacks never reach the caller's session.
+- It runs on the warehouse's own connection (SQLMesh may hold the file), through a cursor of
+  it: a second session on the same database, so the scan's search_path and Soda's rollbacks
+  never reach the caller's session.
 - Check files name tables bare (`checks for fct_orders`) and the session's search_path finds
   them: a dev environment lists its schemas before prod's, so a check reads a model's dev
   version when the environment holds one and prod's otherwise, as SQLMesh's virtual
   environments do. Reference checks across schemas resolve the same way.
 - Each prod schema is a Soda data source scoped to the schema the environment reads, so a
-  schema check sees that one relation's columns, not prod's and dev's together.
+  schema check sees that one relation's columns (soda_compat.py says why that is not public).
 - Freshness is measured against the caller's `now` (Soda's NOW variable), never the clock.
-- Soda never phones home: its telemetry is switched off before Soda is imported.
+- Results come from Soda's public scan results: outcome, value, thresholds and diagnostics;
+  failing rows from a sampler, Soda's extension point for them. Soda never phones home
+  (soda_compat.py, through which every Soda import goes).
+- Soda's results leave out a check it could not evaluate, so each dataset also gets one
+  `soda scan` result: ERROR naming the checks Soda skipped and why, else PASS.
 """
 
 from __future__ import annotations
 
 import contextlib
-import tempfile
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,73 +29,36 @@ from typing import Any
 
 import duckdb
 import sqlglot
+import yaml
 from sqlglot import exp
 
 from greenery.layout import BUSINESS_UNITS, RAW_SCHEMA, view_schema
 from greenery.paths import PROJECT_ROOT
 from monitor.checks.audits import SAMPLE_ROWS
+from monitor.checks.soda_compat import (
+    SampleContext,
+    Sampler,
+    Scan,
+    sample_table,
+    scope_data_source,
+)
 from monitor.datasets import Dataset, mask
 from monitor.results import CheckResult, Source, Status
 from monitor.storage.database import Database
 
 CHECKS_DIR = PROJECT_ROOT / "checks"
-#: Soda metrics that count rows breaking a rule, and the count behind each percentage.
-ROW_COUNTS = {
-    "missing_count": "missing_count",
-    "missing_percent": "missing_count",
-    "invalid_count": "invalid_count",
-    "invalid_percent": "invalid_count",
-    "duplicate_count": "duplicate_count",
-    "duplicate_percent": "duplicate_count",
+STATUS = {"pass": Status.PASS, "warn": Status.WARN, "fail": Status.FAIL}
+#: Soda metrics whose value counts rows that break the rule, and the count behind a percentage.
+ROW_COUNT_METRICS = {"missing_count", "invalid_count", "duplicate_count", "reference"}
+FAILED_ROWS = "failed rows"
+#: Soda's names for the comparisons in a check's thresholds.
+COMPARISONS = {
+    "greaterThan": ">",
+    "greaterThanOrEqual": ">=",
+    "lessThan": "<",
+    "lessThanOrEqual": "<=",
 }
-#: Soda's configuration file, read once per process from a folder only this module writes.
-SODA_CONFIG = "send_anonymous_usage_stats: false\nuser_cookie_id: greenery-monitor\n"
-
-
-def _without_telemetry() -> None:
-    """Switch Soda's usage telemetry off before Soda is imported.
-
-    Soda reads `send_anonymous_usage_stats` from its config file when its telemetry module
-    is imported, and tries the internet otherwise (about 8 s per scan offline). Its config
-    helper is created first, from a file in a private temporary folder, so no scan ever
-    tries, and nothing in the user's home is read or written. This holds as long as this
-    module is the first to import Soda in the process, as it is in this project.
-    """
-    from soda.common.config_helper import ConfigHelper
-
-    with tempfile.TemporaryDirectory() as folder:
-        config = Path(folder) / "config.yml"
-        config.write_text(SODA_CONFIG)
-        helper = ConfigHelper.get_instance(str(config))
-    helper.config["send_anonymous_usage_stats"] = False
-
-
-_without_telemetry()
-# Soda's own imports come after: importing soda.scan starts its telemetry.
-from soda.common.log import Log  # noqa: E402
-from soda.execution.check.check import Check  # noqa: E402
-from soda.execution.check.metric_check import MetricCheck  # noqa: E402
-from soda.execution.check.reference_check import ReferenceCheck  # noqa: E402
-from soda.execution.check.user_defined_failed_rows_check import (  # noqa: E402
-    UserDefinedFailedRowsCheck,
-)
-from soda.execution.check.user_defined_failed_rows_expression_check import (  # noqa: E402
-    UserDefinedFailedRowsExpressionCheck,
-)
-from soda.execution.check_outcome import CheckOutcome  # noqa: E402
-from soda.sampler.sample_context import SampleContext  # noqa: E402
-from soda.sampler.sample_ref import SampleRef  # noqa: E402
-from soda.sampler.sampler import Sampler  # noqa: E402
-from soda.scan import Scan  # noqa: E402
-
-STATUS = {CheckOutcome.PASS: Status.PASS, CheckOutcome.WARN: Status.WARN}
-#: Lines of Soda's report on a check that repeat what a result already says elsewhere.
-NOT_SHOWN = (
-    "failed_rows_sample_ref",
-    "now_variable_name",
-    "max_column_timestamp_utc",
-    "now_timestamp_utc",
-)
+SCAN_CHECK = "soda scan"
 
 
 def run_soda_checks(
@@ -116,7 +83,7 @@ def run_soda_checks(
         return _scan(warehouse, environment, scope, datasets, now)
     except Exception as error:  # the monitor reports what broke; the caller's work stands
         return [
-            _error(name, "soda scan", f"{type(error).__name__}: {error}", datasets)
+            _scan_result(name, f"{type(error).__name__}: {error}", datasets)
             for name in scope or files
         ]
 
@@ -188,207 +155,184 @@ class _Session:
             self._cursor.rollback()
 
 
-class _Rows(SampleRef):
-    """A failed-rows sample Soda hands the sampler, kept in memory as dicts."""
-
-    def __init__(self, context: SampleContext) -> None:
-        sample = context.sample
-        schema = sample.get_schema()
-        names = [column.name for column in schema.columns]
-        self.rows = [dict(zip(names, row, strict=True)) for row in sample.get_rows()[:SAMPLE_ROWS]]
-        super().__init__(
-            name=context.sample_name,
-            schema=schema,
-            total_row_count=sample.get_rows_count(),
-            stored_row_count=len(self.rows),
-            type=SampleRef.TYPE_NOT_PERSISTED,
-        )
-
-
 class _RowSampler(Sampler):
-    """Keeps the first failing rows of each check; Soda's default sampler drops them."""
+    """Keeps the first failing rows of each check, with the query that lists them all."""
 
     logs = None  # Soda hands every sampler its scan's logs
 
-    def store_sample(self, sample_context: SampleContext) -> SampleRef:
-        return _Rows(sample_context)
+    def __init__(self) -> None:
+        self.samples: dict[tuple[str, str], tuple[str, list[dict[str, Any]]]] = {}
+
+    def store_sample(self, sample_context: SampleContext) -> None:
+        sample = sample_context.sample
+        names = [column.name for column in sample.get_schema().columns]
+        rows = [dict(zip(names, row, strict=True)) for row in sample.get_rows()[:SAMPLE_ROWS]]
+        key = (sample_table(sample_context), sample_context.check_name)
+        self.samples[key] = (sample_context.query, rows)
 
 
-@dataclass(frozen=True)
-class _Scope:
-    """Which dataset each check file is about, and the errors Soda logged reading it."""
-
-    files: dict[str, str]  # check file path -> dataset
-    parse_errors: dict[str, list[str]]  # dataset -> errors
-
-
-@dataclass(frozen=True)
-class _Done:
+@dataclass
+class _Scan:
     """A scan that ran, and what turning its checks into results needs besides."""
 
     scan: Scan
-    scope: _Scope
-    run_errors: list[str]  # what Soda logged while running the checks
+    sampler: _RowSampler
+    files: dict[str, str]  # check file path -> dataset
     datasets: dict[str, Dataset]
     tables: dict[str, str]  # table -> the schema search_path found it in
 
 
 def _scan(
-    warehouse: Database,
+    database: Database,
     environment: str,
     scope: dict[str, Path],
     datasets: dict[str, Dataset],
     now: datetime,
 ) -> list[CheckResult]:
-    path = _search_path(warehouse, environment)
-    cursor = warehouse.connection.cursor()
+    path = _search_path(database, environment)
+    cursor = database.connection.cursor()
     try:
         cursor.execute(f"SET search_path = '{','.join(path)}'")
         scan = Scan()
-        scan.sampler = _RowSampler()
+        scan.disable_telemetry()
+        sampler = _RowSampler()
+        scan.sampler = sampler
         scan.add_variables({"NOW": _utc_iso(now)})
         session = _Session(cursor)
         for schema in sorted({name.split(".")[0] for name in scope}):
-            _add_data_source(scan, session, schema, _physical_schema(schema, environment))
-        parsed = _add_check_files(scan, scope)
-        parse_phase_errors = len(scan.get_error_logs())
+            scan.add_duckdb_connection(session, schema)
+            scope_data_source(scan, schema, _physical_schema(schema, environment))
+        done = _Scan(scan, sampler, {}, datasets, _table_schemas(database, path))
+        for name, file in scope.items():
+            scan.set_data_source_name(name.split(".")[0])
+            scan.add_sodacl_yaml_file(str(file))
+            done.files[str(file)] = name
         scan.execute()
-        run_errors = [_log_text(log) for log in scan.get_error_logs()[parse_phase_errors:]]
-        return _results(_Done(scan, parsed, run_errors, datasets, _table_schemas(warehouse, path)))
+        return _results(done, scope)
     finally:
         cursor.close()
 
 
-def _add_data_source(scan: Scan, session: _Session, name: str, schema: str) -> None:
-    """A data source named after the prod schema, reading `schema`.
-
-    Soda names tables `<schema>.<table>` when a data source has a schema; the scan needs the
-    schema only to scope schema checks' column lookups, and bare names everywhere else so
-    search_path can pick dev or prod. Soda 3.5 takes no schema with an existing connection,
-    so both are set on its data source object.
-    """
-    scan.add_duckdb_connection(session, name)
-    source = scan._data_source_manager.get_data_source(name)
-    source.schema, source.table_prefix = schema, None
-
-
-def _add_check_files(scan: Scan, scope: dict[str, Path]) -> _Scope:
-    """Parse each file under its schema's data source; keep the errors each one caused."""
-    files, errors = {}, {}
-    for name, path in scope.items():
-        before = len(scan.get_error_logs())
-        scan.set_data_source_name(name.split(".")[0])
-        scan.add_sodacl_yaml_file(str(path))
-        files[str(path)] = name
-        new = scan.get_error_logs()[before:]
-        if new:
-            errors[name] = [_log_text(log) for log in new]
-    return _Scope(files, errors)
-
-
-def _results(done: _Done) -> list[CheckResult]:
-    """One result per check, plus one ERROR per file Soda could not read."""
-    results = [
-        _error(name, "check file", "; ".join(errors), done.datasets)
-        for name, errors in done.scope.parse_errors.items()
-    ]
-    # Soda's scan results leave out the checks it could not evaluate; its check objects
-    # hold every check, with configuration, metrics and samples.
-    results += [_result(done, check) for check in done.scan._checks]
+def _results(done: _Scan, scope: dict[str, Path]) -> list[CheckResult]:
+    """One result per check Soda evaluated, and one `soda scan` result per dataset."""
+    scan_results = done.scan.get_scan_results()
+    evaluated = scan_results["checks"]
+    metrics = {metric["identity"]: metric for metric in scan_results["metrics"]}
+    results = [_result(done, check, metrics) for check in evaluated]
+    per_file: dict[str, int] = defaultdict(int)
+    for check in evaluated:
+        per_file[check["location"]["filePath"]] += 1
+    errors = [_log_text(log.get_dict()) for log in done.scan.get_error_logs()]
+    for name, file in scope.items():
+        missing = _declared_checks(file) - per_file[str(file)]
+        message = None
+        if missing > 0:
+            related = [e for e in errors if name in e or file.name in e] or errors
+            message = f"Soda could not evaluate {missing} check(s): " + (
+                "; ".join(related) or "no reason given"
+            )
+        results.append(_scan_result(name, message, done.datasets))
     return results
 
 
-def _result(done: _Done, check: Check) -> CheckResult:
-    name = done.scope.files[check.check_cfg.location.file_path]
-    dataset = done.datasets.get(name)
-    configuration = check.check_cfg.source_configurations or {}
-    status = _status(check.outcome)
-    diagnostics = check.get_cloud_diagnostics_dict()
-    sample = getattr(check.failed_rows_sample_ref, "rows", [])
-    return CheckResult(
-        source=Source.SODA,
-        dataset=name,
-        check=check.name,
-        status=status,
-        column=check.column.column_name if check.column else None,
-        severity="warn" if "warn" in configuration and "fail" not in configuration else "fail",
-        owner=dataset.owner if dataset else None,
-        tags=dataset.tags if dataset else (),
-        measured_value=_number(diagnostics.get("value")),
-        threshold=_threshold(check),
-        failing_rows=_failing_rows(check) if status is not Status.ERROR else None,
-        query=_qualified(_query(done.scan, check), done.tables),
-        sample=mask(sample, dataset) if status.is_problem else [],
-        message=_message(check, status, name, done.run_errors),
+def _declared_checks(file: Path) -> int:
+    """How many checks a SodaCL file declares: the items of its `checks for` sections."""
+    try:
+        document = yaml.safe_load(file.read_text()) or {}
+    except yaml.YAMLError:
+        return 1  # unreadable: Soda evaluates nothing of it, and its error says why
+    return sum(
+        len(items or []) for key, items in document.items() if str(key).startswith("checks for")
     )
 
 
-def _status(outcome: CheckOutcome | None) -> Status:
-    """Soda's outcome as a status; a check Soda could not evaluate is an ERROR."""
-    if outcome is None:
-        return Status.ERROR
-    return STATUS.get(outcome, Status.FAIL)
+def _result(done: _Scan, check: dict[str, Any], metrics: dict[str, dict]) -> CheckResult:
+    name = done.files.get(check["location"]["filePath"], check["table"])
+    dataset = done.datasets.get(name)
+    diagnostics = check.get("diagnostics") or {}
+    status = STATUS.get(check["outcome"], Status.ERROR)
+    query, sample = done.sampler.samples.get((check["table"], check["name"]), (None, []))
+    return CheckResult(
+        source=Source.SODA,
+        dataset=name,
+        check=check["name"],
+        status=status,
+        column=check.get("column"),
+        severity="warn" if "warn" in diagnostics and "fail" not in diagnostics else "fail",
+        owner=dataset.owner if dataset else None,
+        tags=dataset.tags if dataset else (),
+        measured_value=_number(diagnostics.get("value")),
+        threshold=_threshold(diagnostics),
+        failing_rows=_failing_rows(check, metrics),
+        query=_qualified(query, done.tables) if status.is_problem else None,
+        sample=mask(sample, dataset) if status.is_problem else [],
+        message=_message(diagnostics) if status.is_problem else None,
+    )
 
 
-def _threshold(check: Check) -> str:
-    """The levels as written: `warn when > 0; fail when > 1%`, or the inline condition."""
-    configuration = check.check_cfg.source_configurations or {}
-    levels = [
-        f"{level} {_level_text(configuration[level])}"
-        for level in ("warn", "fail")
-        if level in configuration
-    ]
-    if levels:
-        return "; ".join(levels)
-    line = check.check_cfg.source_line
-    for operator in (" not between ", " between ", " >= ", " <= ", " != ", " = ", " > ", " < "):
-        if operator in line:
-            return f"fail unless {operator.strip()} {line.split(operator, 1)[1]}"
-    if " same as " in line:
-        return "fail unless " + line.split(" ", 1)[1]
-    return "fail when > 0 rows"
+def _threshold(diagnostics: dict[str, Any]) -> str | None:
+    """The levels as Soda evaluated them: `warn when > 0; fail when > 10`. Freshness and
+    schema checks carry theirs in their names."""
+    levels = []
+    for level in ("warn", "fail"):
+        bounds = diagnostics.get(level)
+        if not isinstance(bounds, dict) or not bounds:
+            continue
+        if bounds.keys() == {"greaterThan", "lessThan"} and len(set(bounds.values())) == 1:
+            levels.append(f"{level} when != {bounds['lessThan']:g}")  # `= 0` as Soda states it
+        else:
+            parts = [f"{COMPARISONS.get(k, k)} {v:g}" for k, v in bounds.items()]
+            levels.append(f"{level} when " + " or ".join(parts))
+    return "; ".join(levels) or None
 
 
-def _level_text(level: object) -> str:
-    """A level's condition; a schema check's level lists what it watches for."""
-    if isinstance(level, dict):
-        return ", ".join(level)
-    return str(level)
+def _log_text(log: dict[str, Any]) -> str:
+    """A Soda error as one line: what, and where in which check file."""
+    location = log.get("location") or {}
+    where = f" ({location.get('filePath')}, line {location.get('line')})" if location else ""
+    return log["message"].strip() + where
 
 
-def _failing_rows(check: Check) -> int | None:
+def _failing_rows(check: dict[str, Any], metrics: dict[str, dict]) -> int | None:
     """How many rows break the rule, for checks about rows; None for the others."""
-    if isinstance(
-        check, ReferenceCheck | UserDefinedFailedRowsCheck | UserDefinedFailedRowsExpressionCheck
-    ):
-        return _int(check.check_value)
-    if isinstance(check, MetricCheck) and check.check_cfg.metric_name in ROW_COUNTS:
-        return _count_metric(check, ROW_COUNTS[check.check_cfg.metric_name])
+    for identity in check["metrics"]:
+        metric = metrics.get(identity, {})
+        metric_name = metric.get("metricName", "")
+        if metric_name in ROW_COUNT_METRICS or _is_failed_rows(check):
+            return _int(metric.get("value"))
+        if metric_name.endswith("_percent"):
+            count = identity.removesuffix("_percent") + "_count"
+            if count in metrics:
+                return _int(metrics[count]["value"])
     return None
 
 
-def _count_metric(check: MetricCheck, name: str) -> int | None:
-    """The row count behind a count or percentage check (a percentage derives from it)."""
-    for metric in check.metrics.values():
-        if metric.name == name:
-            return _int(metric.value)
-        formula = getattr(metric, "derived_formula", None)
-        if formula and name in formula.metric_dependencies:
-            return _int(formula.metric_dependencies[name].value)
-    return None
+def _is_failed_rows(check: dict[str, Any]) -> bool:
+    """A `failed rows` check: its value is the number of failing rows."""
+    definition = yaml.safe_load(check["definition"]) or {}
+    items = next(iter(definition.values()), [])
+    items = items if isinstance(items, list) else [items]
+    return any(isinstance(item, dict) and FAILED_ROWS in item for item in items)
 
 
-def _query(scan: Scan, check: Check) -> str | None:
-    """The SQL that lists the failing rows when Soda has one; else the query behind the check."""
-    if isinstance(check, UserDefinedFailedRowsExpressionCheck):
-        return scan.jinja_resolve(check.get_failed_rows_sql())
-    queries = [query for metric in check.metrics.values() for query in metric.queries]
-    failing = [query.failing_sql for query in queries if getattr(query, "failing_sql", None)]
-    if failing:
-        return failing[0].strip()
-    if isinstance(check, UserDefinedFailedRowsCheck):
-        return check.metrics["failed_rows_count"].query.strip()
-    return queries[0].sql.strip() if queries and queries[0].sql else None
+def _message(diagnostics: dict[str, Any]) -> str | None:
+    """What Soda's diagnostics say about a check that did not pass."""
+    parts = []
+    if diagnostics.get("missing_column_names"):
+        parts.append("missing columns: " + ", ".join(diagnostics["missing_column_names"]))
+    for column, types in (diagnostics.get("column_type_mismatches") or {}).items():
+        parts.append(f"{column} is {types['actual_type']}, expected {types['expected_type']}")
+    for key in ("column_additions", "column_deletions"):
+        if diagnostics.get(key):
+            parts.append(f"{key.replace('_', ' ')}: " + ", ".join(diagnostics[key]))
+    if diagnostics.get("maxColumnTimestamp"):
+        parts.append(
+            f"newest value {diagnostics['maxColumnTimestamp']}, "
+            f"{diagnostics.get('freshness')} before NOW"
+        )
+    if not parts and diagnostics.get("value") is not None:
+        parts.append(f"value {diagnostics['value']}")
+    return "; ".join(parts) or None
 
 
 def _qualified(sql: str | None, tables: dict[str, str]) -> str | None:
@@ -399,38 +343,20 @@ def _qualified(sql: str | None, tables: dict[str, str]) -> str | None:
     try:
         tree = sqlglot.parse_one(sql, read="duckdb")
     except sqlglot.errors.ParseError:
-        return sql
+        return sql.strip()
     for table in tree.find_all(exp.Table):
         if not table.db and table.name in tables:
             table.set("db", exp.to_identifier(tables[table.name]))
     return tree.sql(dialect="duckdb", pretty=True)
 
 
-def _message(check: Check, status: Status, name: str, run_errors: list[str]) -> str | None:
-    """What Soda says about a check that did not pass."""
-    if status is Status.PASS:
-        return None
-    if status is Status.ERROR:
-        # Soda names its queries `<n>.<data source>.<table>.<what>`: the dataset's own first.
-        related = [error for error in run_errors if f"{name}." in error] or run_errors
-        return "Soda could not evaluate the check: " + ("; ".join(related) or "no value")
-    lines = check.get_log_diagnostic_lines()
-    return "; ".join(line for line in lines if not line.startswith(NOT_SHOWN)) or None
-
-
-def _log_text(log: Log) -> str:
-    """A Soda error as one line of text: what, where in which file, and the cause."""
-    parts = [log.message.strip(), str(log.location or ""), str(log.exception or "")]
-    return " | ".join(part for part in parts if part)
-
-
-def _error(name: str, check: str, message: str, datasets: dict[str, Dataset]) -> CheckResult:
+def _scan_result(name: str, message: str | None, datasets: dict[str, Dataset]) -> CheckResult:
     dataset = datasets.get(name)
     return CheckResult(
         source=Source.SODA,
         dataset=name,
-        check=check,
-        status=Status.ERROR,
+        check=SCAN_CHECK,
+        status=Status.ERROR if message else Status.PASS,
         owner=dataset.owner if dataset else None,
         tags=dataset.tags if dataset else (),
         message=message,

@@ -92,16 +92,14 @@ def latest_statuses(database: Database, environment: str, as_of: datetime) -> li
     )
 
 
-def unfinished_starts(database: Database, environment: str) -> list[Row]:
-    """Applies and runs SQLMesh began in `environment` whose monitor run never finished."""
+def unfinished_starts(database: Database) -> list[Row]:
+    """Applies and runs SQLMesh began, in any environment, whose monitor run never finished."""
     return database.rows(
         f"""
         SELECT s.* FROM {qualified("pipeline_starts")} AS s
-        WHERE s.environment = ?
-          AND NOT EXISTS (SELECT 1 FROM {qualified("runs")} AS r WHERE r.run_id = s.run_id)
+        WHERE NOT EXISTS (SELECT 1 FROM {qualified("runs")} AS r WHERE r.run_id = s.run_id)
         ORDER BY s.started_at
-        """,
-        [environment],
+        """
     )
 
 

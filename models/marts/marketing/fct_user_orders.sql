@@ -6,7 +6,7 @@ MODEL (
   tags (
     marketing
   ),
-  description 'One row per user, buyers and non-buyers alike: first and last order, order count, spend, average order value, promo use, what and how much they buy, how their deliveries went, and their buyer segment (none, one-time, repeat). High-value rule: a buyer whose total spend is at or above the 75th percentile of all buyers'' total spend in this build (the top quarter of spenders); non-buyers are never high value. Users that appear only in orders (unknown to staging) are kept, so every purchaser counts.',
+  description 'Grain: one row per user (user_id), buyers and non-buyers alike. The fct_ name is kept from the course''s mart names, but this is a user-level table, not one row per order. Per user: first and last order, order count, spend, average order value, promo use, what and how much they buy, how their deliveries went, and their buyer segment (none, one-time, repeat). High-value rule: a buyer whose total spend is at or above the 75th percentile of all buyers'' total spend in this build (the top quarter of spenders); non-buyers are never high value. Users that appear only in orders (unknown to staging) are kept, so every purchaser counts.',
   column_descriptions (
     user_id = 'User key.',
     buyer_segment = 'none (no order), one-time (1 order) or repeat (2 or more orders).',
