@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from sqlglot import exp
 from sqlmesh import Context
@@ -75,3 +80,18 @@ def test_every_model_casts_its_columns_in_the_final_select(context: Context) -> 
             if not isinstance(projection.unalias(), exp.Cast)
         ]
         assert not uncast, f"{model.name}: cast {uncast} in the final SELECT"
+
+
+def test_sqlmesh_test_runs_from_config_yaml(tmp_path: Path) -> None:
+    """The plain CLI, from the project root, reads config.yaml: `sqlmesh test` passes."""
+    environment = {**os.environ, "GREENERY_WAREHOUSE": str(tmp_path / "greenery.duckdb")}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "sqlmesh"), "test"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Successfully Ran" in result.stdout
