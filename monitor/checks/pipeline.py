@@ -24,8 +24,12 @@ OTHER_HOST_GRACE = timedelta(hours=12)
 
 
 def unfinished_starts(database: Database, now: datetime) -> list[dict]:
-    """Starts whose process has ended without finishing their monitor run."""
-    return [start for start in reads.unfinished_starts(database) if not _may_still_run(start, now)]
+    """Starts that can no longer finish: their process has ended, or has started another
+    apply or run since (`sqlmesh ui` lives on after an apply fails)."""
+    starts = reads.unfinished_starts(database)
+    return [
+        start for start in starts if _started_again(start, starts) or not _may_still_run(start, now)
+    ]
 
 
 def own_start(database: Database, environment: str) -> dict | None:
@@ -59,6 +63,15 @@ def pipeline_result(unfinished: list[dict], failure: str | None = None) -> Check
         measured_value=len(problems),
         threshold="0 unfinished",
         message="; ".join(problems) or None,
+    )
+
+
+def _started_again(start: dict, starts: list[dict]) -> bool:
+    """The same process started a later apply or run: it does one at a time."""
+    return any(
+        (other["host"], other["pid"]) == (start["host"], start["pid"])
+        and other["started_at"] > start["started_at"]
+        for other in starts
     )
 
 
