@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     # Alerts are delivered for real, to a JSON webhook on loopback.
     with http_server() as (port, _):
-        env = bench_environment(f"json://127.0.0.1:{port}/")
+        env = bench_environment(f"json://127.0.0.1:{port}/", args.out)
         for scale in args.scales:
             console.print(f"scale {scale:g} ...")
             workdir = args.out / f"scale-{scale:g}"

@@ -183,14 +183,16 @@ def _rows(folder: Path) -> int:
     return sum(count_data_lines(path) for path in files if path.is_file())
 
 
-def bench_environment(apprise_urls: str) -> dict[str, str]:
+def bench_environment(sink: str, folder: Path) -> dict[str, str]:
     """The caller's environment, with alerts sent to the benchmark's own sink, never to a
-    channel of the project's apprise.yml."""
+    channel of the project's apprise.yml: an apprise config of its own, in `folder`, declares
+    the sink alone."""
+    config = folder / "apprise.yml"
+    config.write_text(f"urls:\n  - {sink}\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("APPRISE_", "MONITOR_"))}
     return {
         **env,
-        "APPRISE_URLS": apprise_urls,
-        "APPRISE_CONFIG_PATH": os.devnull,
+        "APPRISE_CONFIG_PATH": str(config),
         "SQLMESH__DISABLE_ANONYMIZED_ANALYTICS": "true",
     }
 

@@ -30,7 +30,13 @@ MAX_ERRORS_SHOWN = 10
 
 
 class LoadError(ExpectedError):
-    """Input that does not match the raw contract; nothing of the batch was written."""
+    """Input that does not match the raw contract; nothing of the batch was written.
+
+    `table` names the raw table whose file was refused, when one file is at fault, so that
+    the monitor can tell that table's owners.
+    """
+
+    table: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ def load(raw_dir: Path, con: duckdb.DuckDBPyConnection) -> list[TableLoad]:
     _create_raw_tables(con)
     con.execute("BEGIN TRANSACTION")
     try:
-        staged = [(table, path, _stage(con, table, path)) for table, path in files]
+        staged = [(table, path, _stage_one(con, table, path)) for table, path in files]
         results = [_merge(con, table, path, rows) for table, path, rows in staged]
         con.execute(
             f"INSERT INTO {RAW_SCHEMA}._load_log SELECT current_timestamp, * FROM "
@@ -123,6 +129,15 @@ def _read_header(table: RawTable, path: Path) -> list[str]:
 
 #: ISO-8601 as the exports write it: date, T or space, time, optional fraction and offset.
 TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)?"
+
+
+def _stage_one(con: duckdb.DuckDBPyConnection, table: RawTable, path: Path) -> int:
+    """`_stage`, with a refusal tagged with its table."""
+    try:
+        return _stage(con, table, path)
+    except LoadError as error:
+        error.table = table.name
+        raise
 
 
 def _stage(con: duckdb.DuckDBPyConnection, table: RawTable, path: Path) -> int:

@@ -49,7 +49,8 @@ def after_all(adapter: EngineAdapter, environment: str, snapshots: dict[str, Sna
         start = own_start(Database(adapter.connection), environment)
         run = Run(start["run_id"], environment, "sqlmesh", start["started_at"]) if start else None
         outcome = monitor_environment(adapter, snapshots, environment, "sqlmesh", run=run)
-        print(outcome.summary(), file=sys.stderr if outcome.failed_deliveries else sys.stdout)
+        stream = sys.stderr if outcome.told_badly else sys.stdout
+        print(outcome.summary(environment), file=stream)
 
     _guarded(check, "failed")
 

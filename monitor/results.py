@@ -35,6 +35,7 @@ class Source(StrEnum):
     SODA = "soda"
     MONITOR = "monitor"
     PIPELINE = "pipeline"
+    LOAD = "load"
 
 
 def audit_status(failing_rows: int, blocking: bool) -> Status:
@@ -46,7 +47,9 @@ def audit_status(failing_rows: int, blocking: bool) -> Status:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """One check of one dataset in one run. `check_id` names the check across runs."""
+    """One check of one dataset in one run. `check_id` names the check across runs: it derives
+    from `key`, a stable name without threshold text (a check whose threshold is edited stays
+    the same check), or from `check` when the check has no other name."""
 
     source: Source
     dataset: str
@@ -62,11 +65,16 @@ class CheckResult:
     query: str | None = None
     sample: list[dict[str, object]] = field(default_factory=list)
     message: str | None = None
+    key: str | None = None
+
+    @property
+    def stable_key(self) -> str:
+        return self.key or self.check
 
     @property
     def check_id(self) -> str:
-        key = "|".join((self.source, self.dataset, self.check, self.column or ""))
-        return hashlib.sha1(key.encode()).hexdigest()[:16]
+        identity = "|".join((self.source, self.dataset, self.stable_key, self.column or ""))
+        return hashlib.sha1(identity.encode()).hexdigest()[:16]
 
     @property
     def business_unit(self) -> str:

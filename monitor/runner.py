@@ -1,4 +1,4 @@
-"""One monitor run: audits and checks of an environment -> history -> alerts -> channels.
+"""One monitor run: checks of an environment -> history -> incidents -> one message per channel.
 
 Called by the SQLMesh hook after every apply and run, and by the `monitor` command.
 """
@@ -12,17 +12,18 @@ from sqlmesh.core.engine_adapter import EngineAdapter
 from sqlmesh.core.snapshot import Snapshot
 
 from greenery.layout import prod_name, view_schema
-from monitor.alerts.delivery import Delivery, deliver_pending, record_alerts
-from monitor.alerts.rules import Alert, decide_alerts
-from monitor.channels import load_channels
+from monitor.alerts.delivery import Delivery, deliver_pending, record_messages
+from monitor.alerts.incidents import IncidentEvent, decide_events, group_incidents, record_events
+from monitor.channels import ChannelProblem, load_channels
 from monitor.checks import pipeline
 from monitor.checks.audits import run_sqlmesh_audits
 from monitor.checks.history_monitors import run_history_monitors
 from monitor.checks.soda import run_soda_checks
 from monitor.datasets import dataset_name, from_models
-from monitor.results import CheckResult, Status
+from monitor.presentation.terminal import run_summary
+from monitor.results import CheckResult, Source, Status
 from monitor.settings import Settings
-from monitor.storage import writes
+from monitor.storage import reads, writes
 from monitor.storage.database import Database, now
 
 
@@ -32,8 +33,9 @@ class Outcome:
 
     run_id: str
     results: list[CheckResult]
-    alerts: list[Alert]
+    events: list[IncidentEvent]
     deliveries: list[Delivery] = field(default_factory=list)
+    channel_problems: tuple[ChannelProblem, ...] = ()
 
     def count(self, status: Status) -> int:
         return sum(r.status is status for r in self.results)
@@ -42,12 +44,21 @@ class Outcome:
     def failed_deliveries(self) -> list[Delivery]:
         return [d for d in self.deliveries if d.error]
 
-    def summary(self) -> str:
-        counts = ", ".join(f"{self.count(s)} {s}" for s in Status)
-        text = f"monitor run {self.run_id}: {counts}; {len(self.alerts)} alert(s)"
-        text += f", {len(self.deliveries) - len(self.failed_deliveries)} delivered"
+    @property
+    def told_badly(self) -> bool:
+        """A message could not be delivered, or the channels are misconfigured."""
+        return bool(self.failed_deliveries or self.channel_problems)
+
+    def summary(self, environment: str = "prod", channel_problems: bool = True) -> str:
+        """What failed and what to run next, then what was told to whom (and, unless the
+        caller says them itself, what is wrong with the channels' configuration)."""
+        text = f"monitor run {self.run_id}: " + run_summary(self.results, environment)
+        delivered = len(self.deliveries) - len(self.failed_deliveries)
+        text += f"\n{len(self.events)} incident event(s); {delivered} message(s) delivered"
         for failed in self.failed_deliveries:
-            text += f"\nDELIVERY FAILED to {failed.channel}: {failed.alert.title} ({failed.error})"
+            text += f"\nDELIVERY FAILED to {failed.channel}: {failed.title} ({failed.error})"
+        for problem in self.channel_problems if channel_problems else ():
+            text += f"\nCHANNEL CONFIGURATION: {problem}"
         return text
 
 
@@ -59,14 +70,16 @@ def monitor_environment(
     *,
     run: writes.Run | None = None,
     failure: str | None = None,
+    only: list[CheckResult] | None = None,
     moment: datetime | None = None,
     settings: Settings | None = None,
 ) -> Outcome:
-    """Check `environment` and alert on what changed.
+    """Check `environment`, open and close incidents, and tell the channels.
 
     `run` is the run a SQLMesh apply or run started in `before_all`; without one, a new run
-    starts. With `failure` set (the caller saw SQLMesh fail), only the pipeline is reported:
-    the environment was not updated, and the hook already checked what the run left.
+    starts. With `failure` set (the caller saw SQLMesh fail), the pipeline check fails and
+    nothing else is checked: the environment was not updated. With `only`, those results are
+    recorded instead of running the checks (a refused or accepted export).
     """
     settings = settings or Settings.from_environment()
     database = Database(adapter.connection)
@@ -77,23 +90,67 @@ def monitor_environment(
         for start in pipeline.unfinished_starts(database, moment)
         if start["run_id"] != run.run_id
     ]
-    results = [pipeline.pipeline_result(unfinished, failure)]
-    if not failure:
+    results = [pipeline.pipeline_result(unfinished, failure), *(only or [])]
+    if only is None and not failure:
         datasets = from_models(s.node for s in snapshots.values() if s.is_model)
         in_scope = _snapshots_in_environment(database, snapshots, environment)
         results += run_sqlmesh_audits(adapter, in_scope, datasets, None, moment)
         results += run_soda_checks(database, environment, datasets, moment)
         results += run_history_monitors(database, environment, datasets, moment)
+    retired = [] if failure or only is not None else retired_checks(database, environment, results)
+    results += retired
 
     for start in unfinished:
         writes.close_unfinished_start(database, start)
     writes.finish_run(database, run, results, "failed" if failure else "ok", failure or "")
-    decided = decide_alerts(
-        database, environment, results, settings.realert_after, settings.report_url
+    incidents = group_incidents((r for r in results if r.status.is_problem), _lineage(snapshots))
+    events = decide_events(
+        database,
+        environment,
+        incidents,
+        {r.dataset for r in results},
+        {r.check_id for r in retired},
+        settings.realert_after,
+        moment,
     )
-    record_alerts(database, run.run_id, environment, decided)
-    deliveries = deliver_pending(database, load_channels(settings))
-    return Outcome(run.run_id, results, decided, deliveries)
+    record_events(database, run.run_id, environment, events, moment)
+    channels = load_channels(settings)
+    record_messages(database, run.run_id, environment, events, channels, settings.report_url)
+    deliveries = deliver_pending(database, channels, settings.delivery_deadline)
+    return Outcome(run.run_id, results, events, deliveries, channels.problems)
+
+
+def _lineage(snapshots: dict[str, Snapshot]) -> dict[str, set[str]]:
+    """Dataset -> the datasets it reads, from SQLMesh's DAG."""
+    return {
+        dataset_name(s.name): {dataset_name(parent) for parent in s.node.depends_on}
+        for s in snapshots.values()
+        if s.is_model
+    }
+
+
+def retired_checks(
+    database: Database, environment: str, results: list[CheckResult]
+) -> list[CheckResult]:
+    """Open problems whose check this run no longer has, although it ran that source on that
+    dataset: the check was removed from the project. Each becomes a pass marked retired."""
+    ran = {(str(r.source), r.dataset) for r in results}
+    present = {r.check_id for r in results}
+    return [
+        CheckResult(
+            source=Source(row["source"]),
+            dataset=row["dataset"],
+            check=row["check_name"],
+            key=row["check_key"],
+            column=row["column_name"],
+            status=Status.PASS,
+            owner=row["owner"],
+            tags=tuple(filter(None, (row["tags"] or "").split(","))),
+            message="retired: the check is no longer declared",
+        )
+        for row in reads.open_problems(database, environment)
+        if (row["source"], row["dataset"]) in ran and row["check_id"] not in present
+    ]
 
 
 def _snapshots_in_environment(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
@@ -87,3 +88,96 @@ def http_server(port: int | None = None) -> Iterator[tuple[int, Capture]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class HangingMailbox(Mailbox):
+    """An SMTP server that takes the connection and the message, then never answers, until
+    `answering` is set; a message it hung on is never stored."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answering = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if not self.answering.is_set():
+            while True:
+                await asyncio.sleep(1)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@contextmanager
+def hanging_smtp_server() -> Iterator[tuple[int, HangingMailbox]]:
+    mailbox = HangingMailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, mailbox
+    finally:
+        controller.stop()
+
+
+@dataclass
+class SlowCapture(Capture):
+    """What a slow HTTP server answered, and how long it takes to answer now."""
+
+    delay: float = 0.0
+
+
+@contextmanager
+def slow_http_server(delay: float) -> Iterator[tuple[int, SlowCapture]]:
+    """An HTTP server that answers every POST after `capture.delay` seconds, and only then
+    records it."""
+    capture = SlowCapture(delay=delay)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            body = json.loads(self.rfile.read(length) or b"{}")
+            threading.Event().wait(capture.delay)
+            capture.posts.append((self.path, body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            """Quiet: the tests read `capture`, not the log."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], capture
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def silent_server() -> Iterator[int]:
+    """A TCP server that accepts connections and never says a word: an SMTP server that hangs
+    before its greeting, or any service that stopped answering."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join()
+        for connection in held:
+            connection.close()
+        listener.close()

@@ -267,16 +267,11 @@ def test_digest_text_has_a_section_per_unit(filled: Database) -> None:
     core = digest_text(digest, "core")
     assert "## Marketing" not in core
     assert "2 passed, 1 warned, 1 failed" in core
-    assert (
-        "**FAIL** `core.fct_orders` `not_null` on `order_id`, 5 failing rows, open 1 d 6 h" in core
-    )
+    assert "**FAIL** `core.fct_orders` `not_null` on `order_id`, 5 failing rows, open 30 h" in core
     assert "`core.fct_orders`: 100 rows, +10 (+11.1%) since" in core
     platform = digest_text(digest, "platform")
     assert "1 errored" in platform
-    assert (
-        "`raw.events`: newest record" in platform
-        and "(3 h 0 min ago), loaded 2 h 0 min ago" in platform
-    )
+    assert "`raw.events`: newest record" in platform and "(3 h ago), loaded 2 h ago" in platform
 
 
 def test_digest_text_sections_fit_slack(
@@ -343,8 +338,8 @@ def test_report_history_strips_charts_and_runs(filled: Database, tmp_path: Path)
     assert "<svg" in history_html and "101 rows" not in history_html  # counts from history only
     assert "95 rows" in history_html and "100 rows" in history_html
     runs_html = html[html.index('id="runs"') :]
-    assert runs_html.count("<tr><td><code>") == 5
-    assert ">dev<" in runs_html
+    assert runs_html.count("<tr><td><code>") == 4  # prod's runs only: the dev run is not counted
+    assert "dev" not in runs_html
 
 
 def test_report_escapes_names(
@@ -363,4 +358,70 @@ def test_report_renders_empty_history(warehouse: Database, tmp_path: Path) -> No
         html = build_report(warehouse, tmp_path / "report.html").read_text()
         assert "No open problems" in html
         assert "No check results or row counts in the last 30 days" in html
-        assert "No monitor runs in the last 30 days" in html
+        assert "No monitor runs of prod in the last 30 days" in html
+
+
+def _history_sections(html: str) -> dict[str, str]:
+    """The history section cut per dataset: name -> its HTML, in page order."""
+    history = html[html.index('id="history"') : html.index('id="runs"')]
+    parts = re.split(r'(?=<div class="dataset">|<details class="dataset clean">)', history)[1:]
+    return {re.search(r"<(?:h3|strong)>([^<]+)<", part)[1]: part for part in parts}
+
+
+def test_report_counts_runs_of_its_environment_and_says_what_they_found(
+    filled: Database, tmp_path: Path
+) -> None:
+    html = build_report(filled, tmp_path / "report.html").read_text()
+    runs_html = html[html.index('id="runs"') :]
+
+    badges = re.findall(r'<span class="badge (\w+)">([^<]*)</span>', runs_html)
+    assert badges == [  # newest first; a run that found failures never reads as a plain "ok"
+        ("fail", "ok · 1 fail"),
+        ("error", "ok · 1 error · 1 fail · 3 warn"),
+        ("fail", "ok · 1 fail · 2 warn"),
+        ("warn", "ok · 1 warn"),
+    ]
+    header = html[: html.index('id="open-problems"')]
+    assert 'Monitor runs of prod</div><div class="big">4</div>' in header
+    assert '<span class="badge fail">ok · 1 fail</span>' in header
+
+
+def test_report_folds_passing_checks_and_lists_datasets_with_problems_first(
+    filled: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    clean = [result("core.dim_users", f"check {i}", Status.PASS, 0) for i in range(3)]
+    record_run(filled, monkeypatch, DAY2 + timedelta(hours=2), clean)
+    sections = _history_sections(build_report(filled, tmp_path / "report.html").read_text())
+
+    assert list(sections) == [
+        "staging.stg_greenery__orders",  # error
+        "core.fct_orders",  # fail, then by unit and name
+        "product.product_conversion",
+        "marketing.fct_user_orders",  # warn
+        "raw.orders",
+        "core.dim_users",  # all pass
+        "marketing.repeat_rate",  # row counts only
+        "raw.events",
+        "raw.products",
+    ]
+    shown, folded = sections["core.fct_orders"].split('<details class="passing">')
+    assert "not_null" in shown and "assert_order_total_reconciles" in shown
+    assert "unique_values" not in shown and "accepted_range" not in shown
+    assert "unique_values" in folded and "accepted_range" in folded
+    assert "<summary>2 passing checks</summary>" in folded
+    assert "4 checks: 1 fail, 1 warn, 2 pass" in shown
+    users = sections["core.dim_users"]
+    assert users.startswith('<details class="dataset clean">')  # closed: one line on the page
+    assert "3 checks, all pass" in users
+
+
+def test_report_says_durations_in_messages_as_people_do(
+    warehouse: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    stored = "newest value 2021-02-12 08:55:36, 2118 days, 9:37:19.011823 before NOW"
+    freshness = result("raw.events", "freshness(created_at)", Status.FAIL, message=stored)
+    record_run(warehouse, monkeypatch, DAY0, [freshness])
+    html = build_report(warehouse, tmp_path / "report.html").read_text()
+
+    assert "newest value 2021-02-12 08:55:36, 5 years 9 months before NOW" in html
+    assert "days," not in html and "9:37:19" not in html

@@ -43,6 +43,15 @@ def test_check_exits_non_zero_when_checks_fail(warehouse: Path) -> None:
     assert "monitor run" in result.stdout
 
 
+def test_check_runs_then_says_a_broken_channel_configuration(warehouse: Path) -> None:
+    urls = f"json://127.0.0.1:{free_port()}/hook,not-a-url"
+    result = _monitor("check", warehouse=warehouse, APPRISE_URLS=urls)
+    assert result.returncode == 1
+    assert "monitor run" in result.stdout, "the checks ran all the same"
+    assert "channel configuration: APPRISE_URLS, item 2" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_history_digest_and_report(warehouse: Path, tmp_path: Path) -> None:
     history = _monitor("history", "--dataset", "raw.events", "--limit", "5", warehouse=warehouse)
     assert history.returncode == 0 and "raw.events" in history.stdout
@@ -81,7 +90,10 @@ def test_secrets_in_channel_urls_never_reach_output_or_history(warehouse: Path) 
     secret = "s3cr3t-password-value"
     dead = free_port()
     url = f"mailto://user:{secret}@127.0.0.1:{dead}?to=a@greenery.test&from=b@greenery.test"
-    result = _monitor("check", warehouse=warehouse, APPRISE_URLS=url)
+    # Re-alerting at once, so that this run has a message for the channel to refuse.
+    result = _monitor(
+        "check", warehouse=warehouse, APPRISE_URLS=url, MONITOR_REALERT_HOURS="0.0001"
+    )
     assert secret not in result.stdout + result.stderr
     assert "delivery failed" in result.stderr.lower()
     stored = subprocess.run(

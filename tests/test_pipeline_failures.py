@@ -96,10 +96,11 @@ def test_a_failing_scheduled_run_reaches_the_channels(warehouse: Path) -> None:
         daily = _run([str(BIN / "monitor"), "daily"], warehouse, f"json://127.0.0.1:{http_port}/a")
         assert daily.returncode == 1, daily.stdout + daily.stderr
         assert "Traceback" not in daily.stderr
-        pipeline = [p for p in posts.bodies("/a") if PIPELINE in p["title"]]
+        told = [p for p in posts.bodies("/a") if "digest" not in p["title"]]
+        pipeline = [p for p in told if PIPELINE in p["message"]]
         assert len(pipeline) == 1, posts.posts
         assert "sqlmesh run of prod failed" in pipeline[0]["message"]
-        assert any("raw.promos" in p["title"] for p in posts.bodies("/a")), "its cause is told"
+        assert any("raw.promos" in p["message"] for p in told), "its cause is told"
 
 
 def _assert_one_pipeline_alert(mailbox: Mailbox, posts: Capture, words: str) -> None:
@@ -107,3 +108,29 @@ def _assert_one_pipeline_alert(mailbox: Mailbox, posts: Capture, words: str) -> 
     (post,) = posts.bodies("/alerts")
     for text in (mail, json.dumps(post)):
         assert PIPELINE in text and words in text, text
+
+
+def test_a_refused_export_reaches_the_channels_and_the_next_one_closes_it(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(tmp_path / "raw", export)
+    orders = export / "orders.csv"
+    header, rest = orders.read_text().split("\n", 1)
+    orders.write_text(f"{header},coupon\n" + rest.replace("\n", ",x\n"))
+    monitor = str(BIN / "monitor")
+    with http_server() as (port, posts):
+        url = f"json://127.0.0.1:{port}/a"
+        refused = _run([monitor, "daily", "--raw-dir", str(export)], warehouse, url)
+
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert "unexpected column(s) coupon" in refused.stderr and "Skipped" in refused.stderr
+        assert "Traceback" not in refused.stderr
+        incidents = [p for p in posts.bodies("/a") if "digest" not in p["title"]]
+        (told,) = incidents
+        assert "raw.orders" in told["message"] and "orders.csv, line 1" in told["message"]
+
+        accepted = _run([monitor, "daily", "--raw-dir", str(tmp_path / "raw")], warehouse, url)
+        assert "refused" not in accepted.stderr, accepted.stderr
+        resolved = [p for p in posts.bodies("/a") if p["title"].startswith("[RESOLVED]")]
+        assert len(resolved) == 1 and "raw.orders" in resolved[0]["message"]

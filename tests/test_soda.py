@@ -27,6 +27,8 @@ from greenery.paths import PROJECT_ROOT
 from monitor.checks.soda import CHECKS_DIR, run_soda_checks
 from monitor.datasets import MASK, from_models
 from monitor.results import CheckResult, Status
+from monitor.runner import retired_checks
+from monitor.storage import reads, writes
 from monitor.storage.database import Database
 from tests.conftest import END
 from tests.warehouse_builds import after, build
@@ -100,6 +102,29 @@ def faulty(generated_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     users = _rows(raw / "users.csv")
     users[0]["email"] = "not-an-email"  # personal data, to be masked in the samples
     _write(raw / "users.csv", users)
+    context = build(raw, raw.parent / "greenery.duckdb", END)
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def emptied(generated_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
+    """Generated data whose last day's new users arrive with emptied contact fields: both
+    emails (one an empty field, which the loader lands as NULL, one blanks, kept as sent),
+    the first one's phone number (blanks) and street (empty), the second one's zipcode
+    (empty: staging rejects that address)."""
+    raw = tmp_path_factory.mktemp("emptied") / "raw"
+    shutil.copytree(generated_dir, raw)
+    users = _rows(raw / "users.csv")
+    first, second = [u for u in users if u["created_at"].startswith(END.isoformat())]
+    first.update(email="", phone_number="   ")
+    second.update(email="   ")
+    _write(raw / "users.csv", users)
+    addresses = _rows(raw / "addresses.csv")
+    by_id = {a["address_id"]: a for a in addresses}
+    by_id[first["address_id"]]["address"] = ""
+    by_id[second["address_id"]]["zipcode"] = ""
+    _write(raw / "addresses.csv", addresses)
     context = build(raw, raw.parent / "greenery.duckdb", END)
     yield context
     context.close()
@@ -201,6 +226,29 @@ def test_raw_faults_fail_exactly_the_checks_that_guard_against_them(faulty: Cont
         "raw.users": 1,
         "core.dim_users": 1,
     }
+
+
+def test_emptied_contact_fields_warn_exactly_the_completeness_checks(emptied: Context) -> None:
+    """NULL, '' and blanks are all missing; each emptied field warns once, with its count (a
+    blank email is missing, not malformed), and an address staging rejected is reported by
+    the check about unknown addresses, not by the one about streets."""
+    problems = _problems(_check(emptied))
+
+    assert {key: (r.status, r.failing_rows) for key, r in problems.items()} == {
+        ("raw.users", "every user has an email"): (Status.WARN, 2),
+        ("raw.users", "every user has a phone number"): (Status.WARN, 1),
+        ("raw.addresses", "every address has a street"): (Status.WARN, 1),
+        ("raw.addresses", "every address has a zipcode"): (Status.WARN, 1),
+        ("core.dim_users", "every user has an email"): (Status.WARN, 2),
+        ("core.dim_users", "every user has a phone number"): (Status.WARN, 1),
+        ("core.dim_users", "every user's known address has a street"): (Status.WARN, 1),
+        ("core.dim_users", "a user's default address is known"): (Status.WARN, 1),
+    }
+    email = problems[("core.dim_users", "every user has an email")]
+    assert (email.column, email.severity, email.threshold) == ("email", "warn", "warn when > 0")
+    connection = emptied.engine_adapter.connection
+    assert len(connection.execute(email.query).fetchall()) == 2
+    assert {row["email"] for row in email.sample} == {None, MASK}  # a NULL has nothing to hide
 
 
 def test_each_failing_query_finds_the_failing_rows_in_any_session(faulty: Context) -> None:
@@ -355,3 +403,32 @@ def test_every_check_passes_on_the_reference_export(tmp_path: Path) -> None:
     assert len(results) > 150
     assert _problems(results) == {}
     context.close()
+
+
+def test_an_edited_or_removed_check_leaves_no_stale_problem(clean: Context, tmp_path: Path) -> None:
+    """Identity is the dataset and the check's stable name, not its threshold: a check whose
+    level is edited stays the same check; one removed from its file is retired."""
+    database = Database(clean.engine_adapter.connection)
+    checks = tmp_path / "raw.events.yml"
+
+    def run(lines: str) -> list[CheckResult]:
+        checks.write_text(f"checks for events:\n  - row_count > 0\n{lines}")
+        results = _check(clean, checks_dir=tmp_path, now=NOW + timedelta(days=400))
+        results += retired_checks(database, "prod", results)
+        writes.finish_run(database, writes.start_run(database, "prod", "manual"), results, "ok")
+        return results
+
+    def stale() -> set[str]:
+        rows = reads.open_problems(database, "prod")
+        return {row["check_name"] for row in rows if row["dataset"] == "raw.events"}
+
+    first = run("  - freshness(created_at) < 1d\n")
+    edited = run("  - freshness(created_at) < 2d\n")
+    assert stale() == {"freshness(created_at) < 2d"}, "the edited check replaced the old one"
+    assert {r.check_id for r in first} == {r.check_id for r in edited}
+
+    removed = run("")
+    assert [r.message for r in removed if r.message and "retired" in r.message] == [
+        "retired: the check is no longer declared"
+    ]
+    assert stale() == set()

@@ -1,93 +1,131 @@
-"""What an alert says: a title and a Markdown body that read well in email, Slack and JSON."""
+"""What a channel is told after a run: one message holding every incident event it hears,
+worst first; past `DETAILED_LIMIT` events, a summary that points to the report.
+
+Every value that comes from data (names, messages, sample cells, queries) goes through the
+channel's escaping (monitor/channels.py), so that it reads as text in Slack, Markdown and HTML
+and cannot ping, link or inject.
+"""
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from monitor.results import CheckResult
+from monitor.alerts.incidents import IncidentEvent
+from monitor.channels import Channel, code_block, escape
 
+#: Up to this many events a message shows each in full; more become one line each.
+DETAILED_LIMIT = 5
+#: Problems listed per incident, sample rows and columns shown.
+PROBLEMS_SHOWN = 4
+SAMPLE_ROWS = 5
 SAMPLE_COLUMNS = 6
+CELL_WIDTH = 24
+LABELS = {
+    "opened": "{status} · new",
+    "changed": "{status} · changed from {previous}",
+    "still_open": "{status} · still open",
+    "resolved": "RESOLVED",
+    "retired": "RETIRED",
+}
 
 
-def compose(
-    result: CheckResult, kind: str, environment: str, last: dict | None, report_url: str | None
-) -> dict[str, Any]:
-    """An alert's fields for `result`: id, check, kind, status, route, title and body."""
-    label = {"resolved": "RESOLVED", "still_failing": "STILL FAILING"}.get(
-        kind, str(result.status).upper()
+def compose_message(
+    events: Sequence[IncidentEvent], environment: str, channel: Channel, report_url: str | None
+) -> tuple[str, str]:
+    """The title and Markdown body of one run's message to `channel`."""
+    open_events = [e for e in events if e.event not in ("resolved", "retired")]
+    counts = [f"{len(open_events)} open"] if open_events else []
+    if len(open_events) < len(events):
+        counts.append(f"{len(events) - len(open_events)} resolved")
+    worst = open_events[0].status.upper() if open_events else "RESOLVED"
+    title = f"[{worst}] Greenery data ({environment}): {', '.join(counts)}"
+    if len(events) <= DETAILED_LIMIT:
+        parts = [_detailed(event, channel) for event in events]
+    else:
+        parts = ["\n".join(f"- {_headline(event, channel)}" for event in events)]
+    where = f"the report ({escape(report_url, channel.format)}) or " if report_url else ""
+    parts.append(f"Every open problem: {where}`monitor problems --environment {environment}`.")
+    return title, "\n\n".join(parts)
+
+
+def _headline(event: IncidentEvent, channel: Channel) -> str:
+    label = LABELS[event.event].format(
+        status=event.status.upper(), previous=(event.previous_status or "").upper()
     )
-    where = f"{result.dataset}" + (f".{result.column}" if result.column else "")
-    title = f"[{label}] {where}: {_short(result.check)} ({environment})"
-    lines = [f"**{_what(result, kind, last)}**", ""]
-    lines.append(f"- Check: `{result.check}` ({result.source}, {_severity(result)})")
-    lines.append(f"- Model: `{result.dataset}` in environment `{environment}`")
-    if result.owner or result.tags:
-        lines.append(f"- Owner: {result.owner or '-'}; tags: {', '.join(result.tags) or '-'}")
-    if result.status.is_problem:
-        lines.append(f"- How bad: {_how_bad(result)}")
-        if result.message:
-            lines.append(f"- Detail: {result.message}")
-    if report_url:
-        lines.append(f"- Report: {report_url}")
-    body = "\n".join(lines)
-    if result.status.is_problem and result.sample:
-        body += "\n\nFailing rows (personal data masked):\n\n" + _table(result.sample)
-    if result.status.is_problem and result.query:
-        body += f"\n\nReproduce:\n\n```sql\n{result.query}\n```"
-    return {
-        "alert_id": uuid.uuid4().hex[:12],
-        "check_id": result.check_id,
-        "kind": kind,
-        "status": str(result.status),
-        "route": frozenset({result.business_unit, *result.tags, result.owner or ""}) - {""},
-        "title": title,
-        "body": body,
-    }
+    problems = len(event.checks)
+    what = (
+        f"{problems} problem(s), {event.failing_rows:,} failing row(s)"
+        if event.event not in ("resolved", "retired")
+        else "its checks pass again"
+        if event.event == "resolved"
+        else "its failing checks were removed from the project"
+    )
+    impacted = f"; impacts {_names(event.impacted, channel)}" if event.impacted else ""
+    return f"**{label}** · {_name(event.root, channel)}: {what}{impacted}"
 
 
-def _what(result: CheckResult, kind: str, last: dict | None) -> str:
-    subject = f"{result.dataset}: {_short(result.check)}"
-    if kind == "resolved":
-        return f"{subject} passes again."
-    if kind == "changed" and last:
-        return f"{subject} went from {last['status']} to {result.status}."
-    if kind == "still_failing":
-        return f"{subject} is still {result.status}."
-    return f"{subject} is {result.status}."
+def _detailed(event: IncidentEvent, channel: Channel) -> str:
+    lines = [_headline(event, channel)]
+    since = f"open since {event.opened_at:%Y-%m-%d %H:%M} UTC"
+    units = f"; units: {', '.join(event.units)}" if event.units else ""
+    lines.append(f"{since}{units}")
+    if event.event in ("resolved", "retired"):
+        return "\n".join(lines)
+    for check in event.checks[:PROBLEMS_SHOWN]:
+        lines.append(f"- {_problem(check, channel)}")
+    if len(event.checks) > PROBLEMS_SHOWN:
+        lines.append(f"- and {len(event.checks) - PROBLEMS_SHOWN} more")
+    first = next((c for c in event.checks if c.get("sample")), None)
+    if first:
+        lines.append(f"Failing rows of {_name(first['check'], channel)} (personal data masked):")
+        lines.append(code_block(_table(first["sample"]), channel.format))
+    with_query = next((c for c in event.checks if c.get("query")), None)
+    if with_query:
+        lines.append(f"Reproduce {_name(with_query['check'], channel)}:")
+        lines.append(code_block(with_query["query"], channel.format, "sql"))
+    return "\n".join(lines)
 
 
-def _short(check: str, width: int = 80) -> str:
-    return check if len(check) <= width else check[: width - 3] + "..."
+def _problem(check: dict[str, Any], channel: Channel) -> str:
+    where = check["dataset"] + (f".{check['column']}" if check.get("column") else "")
+    parts = [f"{check['status'].upper()} {_name(check['check'], channel)}"]
+    parts[0] += f" on {_name(where, channel)}"
+    if check.get("failing_rows"):
+        parts.append(f"{check['failing_rows']:,} failing row(s)")
+    if check.get("threshold"):
+        parts.append(escape(check["threshold"], channel.format))
+    if check.get("message"):
+        parts.append(escape(check["message"], channel.format))
+    parts.append(_consequence(check))
+    return "; ".join(parts)
 
 
-def _severity(result: CheckResult) -> str:
-    return "blocks" if result.severity == "fail" else "warns"
+def _consequence(check: dict[str, Any]) -> str:
+    """What the check does when it fails: only a blocking SQLMesh audit stops a build."""
+    if check["severity"] == "warn":
+        return "warns"
+    return "blocks the build" if check["source"] == "sqlmesh_audit" else "fails the check run"
 
 
-def _how_bad(result: CheckResult) -> str:
-    parts = []
-    if result.failing_rows is not None:
-        parts.append(f"{result.failing_rows:,} failing row(s)")
-    if result.measured_value is not None and result.measured_value != result.failing_rows:
-        parts.append(f"measured {result.measured_value:g}")
-    if result.threshold:
-        parts.append(f"threshold {result.threshold}")
-    return ", ".join(parts) or str(result.status)
+def _name(name: str, channel: Channel) -> str:
+    return escape(name, channel.format, code=True)
 
 
-def _table(sample: list[dict[str, object]]) -> str:
-    """The sample as an aligned text table in a code block: readable in email, Slack and JSON."""
+def _names(names: Sequence[str], channel: Channel) -> str:
+    return ", ".join(_name(n, channel) for n in names)
+
+
+def _table(sample: list[dict[str, Any]]) -> str:
+    """The sample as an aligned text table: readable in email, Slack and JSON."""
     columns = list(sample[0])[:SAMPLE_COLUMNS]
 
     def cell(value: object) -> str:
         text = "NULL" if value is None else str(value)
-        return text if len(text) <= 24 else text[:21] + "..."
+        return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 3] + "..."
 
-    grid = [columns, *([cell(row.get(c)) for c in columns] for row in sample)]
+    grid = [columns, *([cell(row.get(c)) for c in columns] for row in sample[:SAMPLE_ROWS])]
     widths = [max(len(line[i]) for line in grid) for i in range(len(columns))]
-    lines = [
-        "  ".join(value.ljust(width) for value, width in zip(line, widths, strict=True))
-        for line in grid
-    ]
-    return "```\n" + "\n".join(line.rstrip() for line in lines) + "\n```"
+    return "\n".join(
+        "  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip() for line in grid
+    )

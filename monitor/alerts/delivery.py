@@ -1,82 +1,105 @@
-"""Alerts to channels, without losing any: every alert is stored first, then each channel
-that should hear it is sent it until it takes it; a channel that failed is tried again on the
-next run, within the retry window."""
+"""Messages to channels, off the pipeline's critical path and without losing any.
+
+Each run stores at most one message per channel (the incident events it hears), then sends
+every pending message, each channel in its own thread, and waits at most `deadline` seconds
+for all of them together. A channel that has not answered by then is recorded as not yet
+delivered; its message goes out at the next monitor run, or with `monitor deliver`. A channel
+only ever receives messages composed since it was configured: nothing old is replayed.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from monitor.alerts.rules import Alert
+from monitor.alerts.compose import compose_message
+from monitor.alerts.incidents import IncidentEvent
 from monitor.channels import Channel
 from monitor.storage import reads, writes
 from monitor.storage.database import Database, now
 
-#: Undelivered alerts older than this are no longer retried (they stay in history).
+#: Undelivered messages older than this are no longer retried (they stay in history).
 RETRY_WINDOW = timedelta(days=7)
+NO_ANSWER = "no answer within {deadline:g} s; kept for the next run or `monitor deliver`"
 
 
 @dataclass(frozen=True)
 class Delivery:
-    alert: Alert
+    message_id: str
+    title: str
     channel: str
     error: str | None
 
 
-def record_alerts(database: Database, run_id: str, environment: str, alerts: list[Alert]) -> None:
+def record_messages(
+    database: Database,
+    run_id: str,
+    environment: str,
+    events: list[IncidentEvent],
+    channels: Iterable[Channel],
+    report_url: str | None,
+) -> int:
+    """Compose and store this run's message for every channel that hears one of `events`;
+    how many were stored."""
     created = now()
-    writes.append(
-        database,
-        "alerts",
-        (
-            {
-                "alert_id": a.alert_id,
-                "run_id": run_id,
-                "environment": environment,
-                "check_id": a.check_id,
-                "kind": a.kind,
-                "status": a.status,
-                "created_at": created,
-                "route": ",".join(sorted(a.route)),
-                "title": a.title,
-                "body": a.body,
-            }
-            for a in alerts
-        ),
-    )
+    rows = []
+    for channel in channels:
+        heard = [event for event in events if channel.hears(event.route)]
+        if heard:
+            title, body = compose_message(heard, environment, channel, report_url)
+            rows.append(
+                {
+                    "message_id": uuid.uuid4().hex[:12],
+                    "run_id": run_id,
+                    "environment": environment,
+                    "channel": channel.label,
+                    "created_at": created,
+                    "title": title,
+                    "body": body,
+                }
+            )
+    writes.append(database, "messages", rows)
+    return len(rows)
 
 
-def deliver_pending(database: Database, channels: list[Channel]) -> list[Delivery]:
-    """Send every recorded alert not yet delivered to each channel that should hear it.
-
-    New alerts and those a channel failed to take before are the same thing here: an
-    (alert, channel) pair without a successful delivery.
-    """
-    delivered = reads.delivered_pairs(database)
-    deliveries = []
-    for row in reads.alerts_since(database, now() - RETRY_WINDOW):
-        alert = Alert(
-            row["alert_id"],
-            row["check_id"],
-            row["kind"],
-            row["status"],
-            frozenset(filter(None, row["route"].split(","))),
-            row["title"],
-            row["body"],
+def deliver_pending(database: Database, channels: list[Channel], deadline: float) -> list[Delivery]:
+    """Send every pending message, channels in parallel, waiting `deadline` seconds at most."""
+    by_label = {channel.label: channel for channel in channels}
+    pending = reads.pending_messages(database, list(by_label), now() - RETRY_WINDOW)
+    outcomes: dict[str, str | None] = {}
+    threads = []
+    for label in dict.fromkeys(row["channel"] for row in pending):
+        rows = [row for row in pending if row["channel"] == label]
+        thread = threading.Thread(
+            target=_send_all, args=(by_label[label], rows, outcomes), daemon=True
         )
-        for channel in channels:
-            if channel.hears(alert.route) and (alert.alert_id, channel.label) not in delivered:
-                deliveries.append(
-                    Delivery(alert, channel.label, channel.send(alert.title, alert.body))
-                )
+        thread.start()
+        threads.append(thread)
+    _join(threads, deadline)
+    deliveries = [
+        Delivery(
+            row["message_id"],
+            row["title"],
+            row["channel"],
+            outcomes[row["message_id"]]
+            if row["message_id"] in outcomes
+            else NO_ANSWER.format(deadline=deadline),
+        )
+        for row in pending
+    ]
+    attempted = now()
     writes.append(
         database,
         "deliveries",
         (
             {
-                "alert_id": d.alert.alert_id,
+                "message_id": d.message_id,
                 "channel": d.channel,
-                "attempted_at": now(),
+                "attempted_at": attempted,
                 "delivered": d.error is None,
                 "error": d.error,
             }
@@ -84,3 +107,17 @@ def deliver_pending(database: Database, channels: list[Channel]) -> list[Deliver
         ),
     )
     return deliveries
+
+
+def _send_all(channel: Channel, rows: list[dict], outcomes: dict[str, str | None]) -> None:
+    """One channel's messages, in order; each outcome is stored as soon as it is known."""
+    for row in rows:
+        outcomes[row["message_id"]] = channel.send(row["title"], row["body"])
+
+
+def _join(threads: list[threading.Thread], deadline: float) -> None:
+    """Wait for every thread, `deadline` seconds in all; the late ones run on as daemons
+    and are forgotten (their messages stay pending)."""
+    ends = time.monotonic() + deadline
+    for thread in threads:
+        thread.join(max(0.0, ends - time.monotonic()))

@@ -31,6 +31,14 @@ def check_name(audit_name: str, args: dict[str, exp.Expression]) -> str:
     return f"{audit_name}({shown})" if shown else audit_name
 
 
+def audit_key(audit_name: str, args: dict[str, exp.Expression]) -> str | None:
+    """The audit's stable name: the audit and its column(s), so that editing a bound
+    (`min_v := 0`) keeps the check; None for audits without columns (two `forall`s on a model
+    differ by their criteria, which then name them)."""
+    column = audited_column(args)
+    return f"{audit_name}({column})" if column else None
+
+
 def audited_column(args: dict[str, exp.Expression]) -> str | None:
     for key in ("column", "columns"):
         if key in args:
@@ -90,6 +98,7 @@ def _unrunnable(model: Model, error: Exception, datasets: dict[str, Dataset]) ->
             dataset=name,
             check=check_name(audit.name, args),
             column=audited_column(args),
+            key=audit_key(audit.name, args),
             status=Status.ERROR,
             owner=model.owner,
             tags=tuple(model.tags),
@@ -115,32 +124,32 @@ def newest_intervals_start(adapter: EngineAdapter, snapshot: Snapshot) -> dateti
 
 
 def _audit_result(
-    model: Model | None,
+    model: Model,
     audit_name: str,
     args: dict[str, exp.Expression],
     failing: int,
     blocking: bool,
     query: str | None,
     datasets: dict[str, Dataset],
-    adapter: EngineAdapter | None,
+    adapter: EngineAdapter,
 ) -> CheckResult:
     """One audit's outcome on one model, with a masked sample of its failing rows."""
-    name = dataset_name(model.name) if model else "unknown"
-    sample_them = failing and query and adapter
+    name = dataset_name(model.name)
     return CheckResult(
         source=Source.SQLMESH_AUDIT,
         dataset=name,
         check=check_name(audit_name, args),
+        key=audit_key(audit_name, args),
         column=audited_column(args),
         status=audit_status(failing, blocking),
         severity="fail" if blocking else "warn",
-        owner=model.owner if model else None,
-        tags=tuple(model.tags) if model else (),
+        owner=model.owner,
+        tags=tuple(model.tags),
         measured_value=failing,
         threshold="0 rows",
         failing_rows=failing,
         query=query,
-        sample=_sample(adapter, query, datasets.get(name)) if sample_them else [],
+        sample=_sample(adapter, query, datasets.get(name)) if failing and query else [],
     )
 
 

@@ -21,8 +21,9 @@ How the scan is set up, and why:
 from __future__ import annotations
 
 import contextlib
-from collections import defaultdict
-from dataclasses import dataclass
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
+from greenery.durations import human_duration
 from greenery.layout import BUSINESS_UNITS, RAW_SCHEMA, view_schema
 from greenery.paths import PROJECT_ROOT
 from monitor.checks.audits import SAMPLE_ROWS
@@ -59,6 +61,8 @@ COMPARISONS = {
     "lessThanOrEqual": "<=",
 }
 SCAN_CHECK = "soda scan"
+#: Where a check's line turns from what it measures to its threshold.
+THRESHOLD = re.compile(r"\s+(?:=|!=|<>|<=|>=|<|>|not between|between|warn|fail)\s")
 
 
 def run_soda_checks(
@@ -218,7 +222,7 @@ def _results(done: _Scan, scope: dict[str, Path]) -> list[CheckResult]:
     scan_results = done.scan.get_scan_results()
     evaluated = scan_results["checks"]
     metrics = {metric["identity"]: metric for metric in scan_results["metrics"]}
-    results = [_result(done, check, metrics) for check in evaluated]
+    results = _with_unique_keys([_result(done, check, metrics) for check in evaluated])
     per_file: dict[str, int] = defaultdict(int)
     for check in evaluated:
         per_file[check["location"]["filePath"]] += 1
@@ -233,6 +237,13 @@ def _results(done: _Scan, scope: dict[str, Path]) -> list[CheckResult]:
             )
         results.append(_scan_result(name, message, done.datasets))
     return results
+
+
+def _with_unique_keys(results: list[CheckResult]) -> list[CheckResult]:
+    """Two checks of one dataset with the same stable key (`row_count > 0` and `row_count
+    between 1 and 9`) keep their full names as keys, so that neither takes the other's id."""
+    counts = Counter((r.dataset, r.stable_key) for r in results)
+    return [replace(r, key=None) if counts[(r.dataset, r.stable_key)] > 1 else r for r in results]
 
 
 def _declared_checks(file: Path) -> int:
@@ -267,6 +278,7 @@ def _result(done: _Scan, check: dict[str, Any], metrics: dict[str, dict]) -> Che
         query=_qualified(query, done.tables) if status.is_problem else None,
         sample=mask(sample, dataset) if status.is_problem else [],
         message=_message(diagnostics) if status.is_problem else None,
+        key=_stable_key(check),
     )
 
 
@@ -307,12 +319,30 @@ def _failing_rows(check: dict[str, Any], metrics: dict[str, dict]) -> int | None
     return None
 
 
+def _declaration(check: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The check as its file declares it: its line (`invalid_count(status) = 0`, `failed
+    rows`) and its configuration (levels, `name`, valid values), from Soda's `definition`."""
+    definition = yaml.safe_load(check["definition"]) or {}
+    item = next(iter(definition.values()), "")
+    item = item[0] if isinstance(item, list) and item else item
+    if isinstance(item, dict):
+        line, configuration = next(iter(item.items()))
+        return str(line), configuration if isinstance(configuration, dict) else {}
+    return str(item), {}
+
+
 def _is_failed_rows(check: dict[str, Any]) -> bool:
     """A `failed rows` check: its value is the number of failing rows."""
-    definition = yaml.safe_load(check["definition"]) or {}
-    items = next(iter(definition.values()), [])
-    items = items if isinstance(items, list) else [items]
-    return any(isinstance(item, dict) and FAILED_ROWS in item for item in items)
+    return _declaration(check)[0] == FAILED_ROWS
+
+
+def _stable_key(check: dict[str, Any]) -> str:
+    """What identifies a check across edits of its levels: its `name` when it has one, else
+    its line without the threshold (`freshness(created_at)`, `row_count`)."""
+    line, configuration = _declaration(check)
+    if configuration.get("name"):
+        return str(configuration["name"])
+    return THRESHOLD.split(line, maxsplit=1)[0].strip()
 
 
 def _message(diagnostics: dict[str, Any]) -> str | None:
@@ -328,7 +358,7 @@ def _message(diagnostics: dict[str, Any]) -> str | None:
     if diagnostics.get("maxColumnTimestamp"):
         parts.append(
             f"newest value {diagnostics['maxColumnTimestamp']}, "
-            f"{diagnostics.get('freshness')} before NOW"
+            f"{human_duration(diagnostics['value'] / 1000)} before NOW"
         )
     if not parts and diagnostics.get("value") is not None:
         parts.append(f"value {diagnostics['value']}")

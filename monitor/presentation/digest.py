@@ -67,6 +67,8 @@ class UnitDigest:
     freshness: tuple[Freshness, ...]
     row_counts: tuple[RowCount, ...]
     problems: tuple[Problem, ...]
+    #: Datasets whose volume and staleness monitors lack the history to judge yet.
+    learning: tuple[str, ...] = ()
 
     def count(self, status: Status) -> int:
         return self.checks.get(status, 0)
@@ -94,6 +96,12 @@ def build_digest(
     freshness = source_freshness(database, [c.dataset for c in counts], as_of)
     checks = check_counts(database, environment, as_of)
     problems = open_problems(database, environment, as_of)
+    learning = sorted(
+        {
+            (row["business_unit"], row["dataset"])
+            for row in reads.learning_monitors(database, environment, as_of)
+        }
+    )
     return Digest(
         environment,
         as_of,
@@ -104,6 +112,7 @@ def build_digest(
                 tuple(f for f in freshness if business_unit(f.dataset) == unit),
                 tuple(c for c in counts if business_unit(c.dataset) == unit),
                 tuple(problem for owner, problem in problems if owner == unit),
+                tuple(d for u, d in learning if u == unit),
             )
             for unit in UNITS
         ),

@@ -1,5 +1,9 @@
 """A static HTML report of the monitor's history: open problems first, then each dataset's checks
-over time and row counts, then the runs.
+over time and row counts, then the runs of the environment.
+
+Short on a clean day: a dataset whose checks all pass is one line, its checks and charts folded
+in a `<details>`; a dataset with problems shows those checks (and its charts) and folds its
+passing ones. Datasets with problems come first, worst first.
 
 One self-contained file (inline CSS and SVG, no scripts, nothing fetched from the network), so it
 can be mailed, archived as a CI artifact and opened offline. Everything shown passes through
@@ -17,7 +21,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 
 from greenery.layout import UNITS, business_unit
-from monitor.presentation.wording import format_duration, format_time
+from monitor.presentation.wording import format_duration, format_time, readable_message
 from monitor.results import Status
 from monitor.storage import reads
 from monitor.storage.database import Database, now
@@ -27,6 +31,8 @@ TEMPLATE = "report.html.j2"
 #: Stored samples are small already; this keeps a wide one from swamping the page.
 SAMPLE_ROWS = 10
 MESSAGE_LIMIT = 300
+#: Runs shown before the rest are folded.
+RUNS_SHOWN = 10
 
 #: Chart geometry in SVG user units: plot area plus margins for the axis labels.
 CHART_WIDTH, CHART_HEIGHT = 440, 150
@@ -112,6 +118,59 @@ class DatasetHistory:
     first_run: datetime | None
     last_run: datetime | None
     charts: list[Chart]
+    rows: int | None = None
+
+    @property
+    def problems(self) -> list[Strip]:
+        """The checks whose latest result is not a pass, worst first (shown)."""
+        return [s for s in self.strips if s.latest != Status.PASS]
+
+    @property
+    def passing(self) -> list[Strip]:
+        """The checks whose latest result is a pass (folded)."""
+        return [s for s in self.strips if s.latest == Status.PASS]
+
+    @property
+    def worst(self) -> Status | None:
+        return max((Status(s.latest) for s in self.strips), key=lambda s: s.rank, default=None)
+
+    @property
+    def counts(self) -> str:
+        """'17 checks, all pass' or '18 checks: 1 fail, 17 pass', worst first."""
+        if not self.strips:
+            return "no checks"
+        noun = f"{len(self.strips)} check{'s' if len(self.strips) != 1 else ''}"
+        if not self.problems:
+            return f"{noun}, all pass" if len(self.strips) > 1 else f"{noun}, passes"
+        found = {s: sum(strip.latest == s for strip in self.strips) for s in reversed(Status)}
+        return f"{noun}: " + ", ".join(f"{n} {s}" for s, n in found.items() if n)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One monitor run as the report lists it: its outcome said with its results, so that a
+    run that finished but found failures never reads as a plain "ok"."""
+
+    run_id: str
+    trigger: str
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str
+    message: str | None
+    counts: dict[str, int]
+
+    @property
+    def badge(self) -> str:
+        """The CSS class: `failed` when the run failed, else its worst result's status."""
+        if self.outcome != "ok":
+            return "failed"
+        return next((s for s in ("error", "fail", "warn") if self.counts.get(s)), "pass")
+
+    @property
+    def label(self) -> str:
+        """'ok', 'ok · 2 fail', 'ok · 1 error · 2 fail · 3 warn', 'failed · 2 fail'."""
+        problems = [f"{self.counts[s]:,} {s}" for s in ("error", "fail", "warn") if self.counts[s]]
+        return " · ".join([self.outcome, *problems])
 
 
 def build_report(
@@ -127,6 +186,7 @@ def build_report(
         reads.results_since(database, environment, since),
         reads.counts_since(database, environment, since),
     )
+    run_rows = runs(reads.runs_of_environment_since(database, environment, since))
     html = template().render(
         environment=environment,
         days=days,
@@ -134,7 +194,8 @@ def build_report(
         problems=problems(database, environment, generated_at),
         datasets=datasets,
         latest=latest_statuses(datasets),
-        runs=reads.runs_since(database, since),
+        runs=run_rows,
+        runs_shown=RUNS_SHOWN,
         statuses=[str(s) for s in Status],
     )
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -169,7 +230,7 @@ def problems(database: Database, environment: str, generated_at: datetime) -> li
             row["opened_at"],
             format_duration(generated_at - row["opened_at"]),
             row["checked_at"],
-            row["message"],
+            readable_message(row["message"]),
             row["query"],
             sample(row["sample"]),
         )
@@ -184,23 +245,50 @@ def sample(stored: str | None) -> Sample:
     return Sample(columns, [[row.get(c) for c in columns] for row in rows[:SAMPLE_ROWS]])
 
 
+# --- runs ----------------------------------------------------------------------------------------
+
+
+def runs(rows: list[dict[str, Any]]) -> list[Run]:
+    """The stored runs (with their counts per status, `reads.runs_of_environment_since`)."""
+    return [
+        Run(
+            row["run_id"],
+            row["trigger"],
+            row["started_at"],
+            row["finished_at"],
+            row["outcome"],
+            row["message"],
+            {str(s): row[str(s)] or 0 for s in Status},
+        )
+        for row in rows
+    ]
+
+
 # --- history per dataset -------------------------------------------------------------------------
 
 
 def dataset_histories(
     results: list[dict[str, Any]], counts: list[dict[str, Any]]
 ) -> list[DatasetHistory]:
-    """Every dataset with results or row counts in the window, by business unit then name."""
+    """Every dataset with results or row counts in the window: those with problems first,
+    worst first, then by business unit and name."""
     names = {r["dataset"] for r in results} | {c["dataset"] for c in counts}
-    ordered = sorted(names, key=lambda name: (UNITS.index(business_unit(name)), name))
-    return [
+    histories = [
         dataset_history(
             name,
             [r for r in results if r["dataset"] == name],
             [c for c in counts if c["dataset"] == name],
         )
-        for name in ordered
+        for name in names
     ]
+    return sorted(
+        histories,
+        key=lambda d: (
+            -d.worst.rank if d.worst and d.problems else 1,
+            UNITS.index(d.unit),
+            d.name,
+        ),
+    )
 
 
 def dataset_history(
@@ -217,6 +305,7 @@ def dataset_history(
         times[0] if times else None,
         times[-1] if times else None,
         charts(results, counts, run_order),
+        counts[-1]["row_count"] if counts else None,  # counts come ordered by time
     )
 
 
@@ -246,7 +335,7 @@ def cell(row: dict[str, Any] | None, run_id: str) -> Cell:
     if row["failing_rows"]:
         details.append(f"{row['failing_rows']:,} failing rows")
     if row["message"]:
-        details.append(row["message"][:MESSAGE_LIMIT])
+        details.append(readable_message(row["message"])[:MESSAGE_LIMIT])
     return Cell(row["status"], " · ".join(details))
 
 
@@ -254,12 +343,13 @@ def charts(
     results: list[dict[str, Any]], counts: list[dict[str, Any]], run_order: list[str]
 ) -> list[Chart]:
     """Row counts over time, and failing rows per run when any check of the dataset found
-    some: a sudden drop in rows and a rise in failures often tell one story."""
+    some: a sudden drop in rows and a rise in failures often tell one story. A single point
+    is no chart."""
     found = []
-    if counts:
+    if len(counts) > 1:  # one count is no trend: the dataset's line says it
         found.append(chart("Rows", [(c["counted_at"], c["row_count"]) for c in counts], "rows"))
     failing = failing_rows_per_run(results, run_order)
-    if any(value for _, value in failing):
+    if len(failing) > 1 and any(value for _, value in failing):
         found.append(chart("Failing rows, all checks", failing, "failing rows"))
     return found
 

@@ -61,21 +61,6 @@ def latest_run(database: Database, environment: str) -> Row | None:
     return rows[0] if rows else None
 
 
-def recent_results(
-    database: Database, environment: str, dataset: str | None, limit: int
-) -> list[Row]:
-    if not has_history(database):
-        return []
-    return database.rows(
-        f"""
-        SELECT * FROM {qualified("check_results")}
-        WHERE environment = ? AND (? IS NULL OR dataset = ?)
-        ORDER BY checked_at DESC, dataset, check_name LIMIT ?
-        """,
-        [environment, dataset, dataset, limit],
-    )
-
-
 def latest_statuses(database: Database, environment: str, as_of: datetime) -> list[Row]:
     """Per check: its business unit and latest status at `as_of`."""
     if not has_history(database):
@@ -156,33 +141,36 @@ def last_schema(database: Database, dataset: str, environment: str) -> dict[str,
     return None if stored is None else json.loads(stored)
 
 
-def open_alerts(database: Database, environment: str) -> dict[str, Row]:
-    """Per check, its latest alert, if that alert is not a `resolved` notice."""
+def open_incidents(database: Database, environment: str) -> dict[str, Row]:
+    """Per root, the latest event of its incident, when that incident is still open."""
     rows = database.rows(
         f"""
-        SELECT check_id, arg_max(kind, created_at) AS kind, arg_max(status, created_at) AS status,
-               max(created_at) AS created_at
-        FROM {qualified("alerts")} WHERE environment = ? GROUP BY check_id
+        SELECT * FROM {qualified("incidents")} WHERE environment = ?
+        QUALIFY row_number() OVER (PARTITION BY root ORDER BY created_at DESC) = 1
         """,
         [environment],
     )
-    return {row["check_id"]: row for row in rows if row["kind"] != "resolved"}
+    return {row["root"]: row for row in rows if row["event"] not in ("resolved", "retired")}
 
 
-def alerts_since(database: Database, since: datetime) -> list[Row]:
+def pending_messages(database: Database, channels: list[str], since: datetime) -> list[Row]:
+    """Messages for `channels` created since `since` that no attempt has delivered yet,
+    oldest first."""
+    if not channels or not has_history(database):
+        return []
+    marks = ", ".join("?" for _ in channels)
     return database.rows(
-        f"SELECT * FROM {qualified('alerts')} WHERE created_at >= ? ORDER BY created_at", [since]
+        f"""
+        SELECT m.* FROM {qualified("messages")} AS m
+        WHERE m.channel IN ({marks}) AND m.created_at >= ?
+          AND NOT EXISTS (
+              SELECT 1 FROM {qualified("deliveries")} AS d
+              WHERE d.message_id = m.message_id AND d.delivered
+          )
+        ORDER BY m.created_at
+        """,
+        [*channels, since],
     )
-
-
-def delivered_pairs(database: Database) -> set[tuple[str, str]]:
-    """(alert id, channel) of every successful delivery."""
-    return {
-        (row["alert_id"], row["channel"])
-        for row in database.rows(
-            f"SELECT alert_id, channel FROM {qualified('deliveries')} WHERE delivered"
-        )
-    }
 
 
 def failed_deliveries_since(database: Database, since: datetime) -> list[str]:
@@ -225,13 +213,65 @@ def counts_since(database: Database, environment: str, since: datetime) -> list[
     )
 
 
-def runs_since(database: Database, since: datetime) -> list[Row]:
+def results_problems_first(
+    database: Database, environment: str, dataset: str | None, limit: int
+) -> list[Row]:
+    """Up to `limit` stored results of `environment` (or of one dataset), problems first: worst
+    status first, newest first within a status; then passes, newest first."""
     if not has_history(database):
         return []
     return database.rows(
         f"""
-        SELECT run_id, environment, trigger, started_at, finished_at, outcome, message
-        FROM {qualified("runs")} WHERE started_at >= ? ORDER BY started_at DESC
+        SELECT * FROM {qualified("check_results")}
+        WHERE environment = ? AND (? IS NULL OR dataset = ?)
+        ORDER BY CASE status WHEN 'error' THEN 0 WHEN 'fail' THEN 1 WHEN 'warn' THEN 2 ELSE 3 END,
+                 checked_at DESC, dataset, check_name
+        LIMIT ?
         """,
-        [since],
+        [environment, dataset, dataset, limit],
+    )
+
+
+def runs_of_environment_since(database: Database, environment: str, since: datetime) -> list[Row]:
+    """The runs of `environment` started since `since`, newest first, each with how many of its
+    results passed, warned, failed and errored (`pass`, `warn`, `fail`, `error`)."""
+    if not has_history(database):
+        return []
+    return database.rows(
+        f"""
+        SELECT r.run_id, r.environment, r.trigger, r.started_at, r.finished_at, r.outcome,
+               r.message,
+               count(c.check_id) FILTER (WHERE c.status = 'pass') AS pass,
+               count(c.check_id) FILTER (WHERE c.status = 'warn') AS warn,
+               count(c.check_id) FILTER (WHERE c.status = 'fail') AS fail,
+               count(c.check_id) FILTER (WHERE c.status = 'error') AS error
+        FROM {qualified("runs")} AS r
+        LEFT JOIN {qualified("check_results")} AS c
+               ON c.run_id = r.run_id AND c.environment = r.environment
+        WHERE r.environment = ? AND r.started_at >= ?
+        GROUP BY ALL ORDER BY r.started_at DESC
+        """,
+        [environment, since],
+    )
+
+
+def learning_monitors(database: Database, environment: str, as_of: datetime) -> list[Row]:
+    """The history monitors whose latest result at `as_of` says they are still learning
+    (too little history to judge): dataset, business unit, check and message."""
+    if not has_history(database):
+        return []
+    return database.rows(
+        f"""
+        SELECT * FROM (
+            SELECT dataset, arg_max(business_unit, checked_at) AS business_unit,
+                   arg_max(check_name, checked_at) AS check_name,
+                   arg_max(message, checked_at) AS message
+            FROM {qualified("check_results")}
+            WHERE environment = ? AND source = 'monitor' AND checked_at <= ?
+            GROUP BY check_id, dataset
+        )
+        WHERE starts_with(message, 'learning:')
+        ORDER BY dataset, check_name
+        """,
+        [environment, as_of],
     )

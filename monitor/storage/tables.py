@@ -34,6 +34,7 @@ TABLES: dict[str, dict[str, str]] = {
         "trigger": "VARCHAR",
         "checked_at": "TIMESTAMP",
         "check_id": "VARCHAR",
+        "check_key": "VARCHAR",  # the stable name the id derives from (no threshold text)
         "source": "VARCHAR",
         "dataset": "VARCHAR",
         "check_name": "VARCHAR",
@@ -62,21 +63,35 @@ TABLES: dict[str, dict[str, str]] = {
         "observed_at": "TIMESTAMP",
         "columns": "VARCHAR",  # JSON: column name -> type
     },
-    "alerts": {
-        "alert_id": "VARCHAR",
+    # One row per incident event: opened, changed, still_open (re-alerted), resolved.
+    "incidents": {
+        "incident_id": "VARCHAR",  # the same from opened to resolved
         "run_id": "VARCHAR",
         "environment": "VARCHAR",
-        "check_id": "VARCHAR",
-        "kind": "VARCHAR",  # new, changed, still_failing, resolved
-        "status": "VARCHAR",
+        "root": "VARCHAR",  # the most upstream failing dataset: the incident's key while open
+        "event": "VARCHAR",
+        "status": "VARCHAR",  # the worst status among its checks (pass once resolved)
         "created_at": "TIMESTAMP",
-        "route": "VARCHAR",  # the apprise tags the alert goes to, comma separated
+        "opened_at": "TIMESTAMP",
+        "impacted": "VARCHAR",  # the other failing datasets downstream, comma separated
+        "units": "VARCHAR",  # the business units concerned, comma separated
+        "route": "VARCHAR",  # the apprise tags the incident goes to, comma separated
+        "failing_rows": "BIGINT",
+        "checks": "VARCHAR",  # JSON: the problems, each with dataset, check, status, rows, query
+    },
+    # One message per run per channel, holding that run's incident events for the channel.
+    "messages": {
+        "message_id": "VARCHAR",
+        "run_id": "VARCHAR",
+        "environment": "VARCHAR",
+        "channel": "VARCHAR",  # the channel's URL with secrets hidden
+        "created_at": "TIMESTAMP",
         "title": "VARCHAR",
         "body": "VARCHAR",
     },
     "deliveries": {
-        "alert_id": "VARCHAR",
-        "channel": "VARCHAR",  # the channel's URL with secrets hidden
+        "message_id": "VARCHAR",
+        "channel": "VARCHAR",
         "attempted_at": "TIMESTAMP",
         "delivered": "BOOLEAN",
         "error": "VARCHAR",

@@ -85,6 +85,7 @@ def _result_row(run: Run, checked_at: datetime, result: CheckResult) -> dict[str
         "trigger": run.trigger,
         "checked_at": checked_at,
         "check_id": result.check_id,
+        "check_key": result.stable_key,
         "source": str(result.source),
         "dataset": result.dataset,
         "check_name": result.check,
