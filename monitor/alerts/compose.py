@@ -78,18 +78,18 @@ def _detailed(event: IncidentEvent, channel: Channel) -> str:
         lines.append(f"- and {len(event.checks) - PROBLEMS_SHOWN} more")
     first = next((c for c in event.checks if c.get("sample")), None)
     if first:
-        lines.append(f"Failing rows of {_name(first['check'], channel)} (personal data masked):")
+        lines.append(f"Failing rows of {_label(first, channel)} (personal data masked):")
         lines.append(code_block(_table(first["sample"]), channel.format))
     with_query = next((c for c in event.checks if c.get("query")), None)
     if with_query:
-        lines.append(f"Reproduce {_name(with_query['check'], channel)}:")
+        lines.append(f"Reproduce {_label(with_query, channel)}:")
         lines.append(code_block(with_query["query"], channel.format, "sql"))
     return "\n".join(lines)
 
 
 def _problem(check: dict[str, Any], channel: Channel) -> str:
     where = check["dataset"] + (f".{check['column']}" if check.get("column") else "")
-    parts = [f"{check['status'].upper()} {_name(check['check'], channel)}"]
+    parts = [f"{check['status'].upper()} {_label(check, channel)}"]
     parts[0] += f" on {_name(where, channel)}"
     if check.get("failing_rows"):
         parts.append(f"{check['failing_rows']:,} failing row(s)")
@@ -102,10 +102,15 @@ def _problem(check: dict[str, Any], channel: Channel) -> str:
 
 
 def _consequence(check: dict[str, Any]) -> str:
-    """What the check does when it fails: only a blocking SQLMesh audit stops a build."""
-    if check["severity"] == "warn":
-        return "warns"
-    return "blocks the build" if check["source"] == "sqlmesh_audit" else "fails the check run"
+    """What the result does: only a failing (blocking) SQLMesh audit stops a build."""
+    if check["status"] == "fail":
+        return "blocks the build" if check["source"] == "sqlmesh_audit" else "fails"
+    return {"warn": "warns", "error": "could not run"}.get(check["status"], check["status"])
+
+
+def _label(check: dict[str, Any], channel: Channel) -> str:
+    """A check by its stable name: its thresholds are said beside it."""
+    return _name(check.get("key") or check["check"], channel)
 
 
 def _name(name: str, channel: Channel) -> str:

@@ -209,6 +209,7 @@ def _check(problem: CheckResult) -> dict[str, Any]:
         "check_id": problem.check_id,
         "dataset": problem.dataset,
         "check": problem.check,
+        "key": problem.stable_key,
         "column": problem.column,
         "source": str(problem.source),
         "severity": problem.severity,

@@ -146,7 +146,7 @@ def _audit_result(
         owner=model.owner,
         tags=tuple(model.tags),
         measured_value=failing,
-        threshold="0 rows",
+        threshold=f"{'fail' if blocking else 'warn'} when > 0 rows",
         failing_rows=failing,
         query=query,
         sample=_sample(adapter, query, datasets.get(name)) if failing and query else [],

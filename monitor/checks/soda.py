@@ -263,6 +263,7 @@ def _result(done: _Scan, check: dict[str, Any], metrics: dict[str, dict]) -> Che
     diagnostics = check.get("diagnostics") or {}
     status = STATUS.get(check["outcome"], Status.ERROR)
     query, sample = done.sampler.samples.get((check["table"], check["name"]), (None, []))
+    failing_rows = _failing_rows(check, metrics)
     return CheckResult(
         source=Source.SODA,
         dataset=name,
@@ -274,10 +275,10 @@ def _result(done: _Scan, check: dict[str, Any], metrics: dict[str, dict]) -> Che
         tags=dataset.tags if dataset else (),
         measured_value=_number(diagnostics.get("value")),
         threshold=_threshold(diagnostics),
-        failing_rows=_failing_rows(check, metrics),
+        failing_rows=failing_rows,
         query=_qualified(query, done.tables) if status.is_problem else None,
         sample=mask(sample, dataset) if status.is_problem else [],
-        message=_message(diagnostics) if status.is_problem else None,
+        message=_message(diagnostics, failing_rows is not None) if status.is_problem else None,
         key=_stable_key(check),
     )
 
@@ -345,8 +346,9 @@ def _stable_key(check: dict[str, Any]) -> str:
     return THRESHOLD.split(line, maxsplit=1)[0].strip()
 
 
-def _message(diagnostics: dict[str, Any]) -> str | None:
-    """What Soda's diagnostics say about a check that did not pass."""
+def _message(diagnostics: dict[str, Any], counts_rows: bool) -> str | None:
+    """What Soda's diagnostics say about a check that did not pass (its value only when it is
+    not a count of failing rows, which the result carries already)."""
     parts = []
     if diagnostics.get("missing_column_names"):
         parts.append("missing columns: " + ", ".join(diagnostics["missing_column_names"]))
@@ -360,7 +362,7 @@ def _message(diagnostics: dict[str, Any]) -> str | None:
             f"newest value {diagnostics['maxColumnTimestamp']}, "
             f"{human_duration(diagnostics['value'] / 1000)} before NOW"
         )
-    if not parts and diagnostics.get("value") is not None:
+    if not parts and not counts_rows and diagnostics.get("value") is not None:
         parts.append(f"value {diagnostics['value']}")
     return "; ".join(parts) or None
 
