@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape as markup
+from sqlmesh import configure_logging
 
 from greenery.commands import dispatch
 from greenery.connect import connect
@@ -47,6 +48,8 @@ DAILY_HELP = (
 
 
 def main(argv: list[str] | None = None) -> int:
+    # As the sqlmesh command does: SQLMesh's log goes to logs/, not to the terminal.
+    configure_logging(log_file_dir=PROJECT_ROOT / "logs")
     return dispatch(_parser(), argv)
 
 
