@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from ingest.generate import generate
+from monitor.storage.database import Database
+from monitor.storage.tables import ensure_tables
 
 #: Fixed dates keep the tests independent of today's date.
 START = date(2026, 3, 1)
@@ -38,3 +41,11 @@ def generated_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("generated")
     generate(out, scale=1, seed=7, start=START, end=END)
     return out
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Database:
+    """A new DuckDB file with the monitor's tables, for the monitor's rules alone."""
+    store = Database(duckdb.connect(str(tmp_path / "greenery.duckdb")))
+    ensure_tables(store)
+    return store

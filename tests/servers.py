@@ -42,8 +42,8 @@ class Mailbox:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[int, Mailbox]]:
-    mailbox = Mailbox()
+def smtp_server(mailbox: Mailbox | None = None) -> Iterator[tuple[int, Mailbox]]:
+    mailbox = mailbox or Mailbox()
     port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
@@ -55,23 +55,26 @@ def smtp_server() -> Iterator[tuple[int, Mailbox]]:
 
 @dataclass
 class Capture:
-    """Every POST the HTTP server received: path and decoded JSON body."""
+    """Every POST the HTTP server answered: path and decoded JSON body. It answers each after
+    `delay` seconds, and records it then (a slow endpoint is a `delay` away)."""
 
     posts: list[tuple[str, dict]] = field(default_factory=list)
+    delay: float = 0.0
 
     def bodies(self, path_prefix: str) -> list[dict]:
         return [body for path, body in self.posts if path.startswith(path_prefix)]
 
 
 @contextmanager
-def http_server(port: int | None = None) -> Iterator[tuple[int, Capture]]:
-    capture = Capture()
+def http_server(port: int | None = None, delay: float = 0.0) -> Iterator[tuple[int, Capture]]:
+    capture = Capture(delay=delay)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", 0))
-            raw = self.rfile.read(length)
-            capture.posts.append((self.path, json.loads(raw or b"{}")))
+            body = json.loads(self.rfile.read(length) or b"{}")
+            threading.Event().wait(capture.delay)
+            capture.posts.append((self.path, body))
             self.send_response(200)
             self.send_header("Content-Type", "text/plain")
             self.end_headers()
@@ -81,6 +84,7 @@ def http_server(port: int | None = None) -> Iterator[tuple[int, Capture]]:
             """Quiet: the tests read `capture`, not the log."""
 
     server = ThreadingHTTPServer(("127.0.0.1", port or free_port()), Handler)
+    server.daemon_threads = True  # a slow answer never holds the test's end
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -103,54 +107,6 @@ class HangingMailbox(Mailbox):
             while True:
                 await asyncio.sleep(1)
         return await super().handle_DATA(server, session, envelope)
-
-
-@contextmanager
-def hanging_smtp_server() -> Iterator[tuple[int, HangingMailbox]]:
-    mailbox = HangingMailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, mailbox
-    finally:
-        controller.stop()
-
-
-@dataclass
-class SlowCapture(Capture):
-    """What a slow HTTP server answered, and how long it takes to answer now."""
-
-    delay: float = 0.0
-
-
-@contextmanager
-def slow_http_server(delay: float) -> Iterator[tuple[int, SlowCapture]]:
-    """An HTTP server that answers every POST after `capture.delay` seconds, and only then
-    records it."""
-    capture = SlowCapture(delay=delay)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", 0))
-            body = json.loads(self.rfile.read(length) or b"{}")
-            threading.Event().wait(capture.delay)
-            capture.posts.append((self.path, body))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            """Quiet: the tests read `capture`, not the log."""
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1], capture
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @contextmanager

@@ -6,10 +6,6 @@ an SMTP server that takes the message and never answers, an HTTP endpoint that a
 from __future__ import annotations
 
 import time
-from pathlib import Path
-
-import duckdb
-import pytest
 
 from monitor.alerts.delivery import deliver_pending, record_messages
 from monitor.alerts.incidents import decide_events, group_incidents, record_events
@@ -17,17 +13,9 @@ from monitor.channels import load_channels
 from monitor.results import CheckResult, Source, Status
 from monitor.settings import Settings
 from monitor.storage.database import Database, now
-from monitor.storage.tables import ensure_tables
-from tests.servers import hanging_smtp_server, http_server, slow_http_server
+from tests.servers import HangingMailbox, http_server, smtp_server
 
 DEADLINE = 2.0
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Database:
-    store = Database(duckdb.connect(str(tmp_path / "greenery.duckdb")))
-    ensure_tables(store)
-    return store
 
 
 def _settings(*urls: str) -> Settings:
@@ -56,8 +44,8 @@ def _one_incident(database: Database, settings: Settings) -> list:
 
 def test_silent_and_slow_channels_cost_the_deadline_and_lose_nothing(database: Database) -> None:
     with (
-        hanging_smtp_server() as (smtp_port, mailbox),
-        slow_http_server(30) as (slow_port, slow),
+        smtp_server(HangingMailbox()) as (smtp_port, mailbox),
+        http_server(delay=30) as (slow_port, slow),
         http_server() as (fast_port, fast),
     ):
         settings = _settings(

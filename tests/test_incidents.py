@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
-
-import duckdb
-import pytest
 
 from monitor.alerts.incidents import decide_events, group_incidents, record_events
 from monitor.results import CheckResult, Source, Status
 from monitor.storage.database import Database, now
-from monitor.storage.tables import ensure_tables
 
 INTERVAL = timedelta(hours=24)
 #: raw.orders -> staging -> core.fct_orders -> marketing.fct_user_orders; raw.users -> core.
@@ -34,13 +29,6 @@ def _problem(dataset: str, check: str, status: Status = Status.FAIL, rows: int =
         owner=kw.pop("owner", "data_team"),
         **kw,
     )
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Database:
-    store = Database(duckdb.connect(str(tmp_path / "greenery.duckdb")))
-    ensure_tables(store)
-    return store
 
 
 def _run(database: Database, problems: list[CheckResult], retired=frozenset(), age=None):

@@ -5,26 +5,14 @@ from __future__ import annotations
 import os
 import socket
 from datetime import timedelta
-from pathlib import Path
-
-import duckdb
-import pytest
 
 from monitor.checks.pipeline import OTHER_HOST_GRACE, pipeline_result, unfinished_starts
 from monitor.results import Status
 from monitor.storage import writes
 from monitor.storage.database import Database, now
-from monitor.storage.tables import ensure_tables
 
 #: A process that outlives the test: the machine's first one.
 LIVE_PID = 1
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Database:
-    store = Database(duckdb.connect(str(tmp_path / "greenery.duckdb")))
-    ensure_tables(store)
-    return store
 
 
 def _start(database: Database, run_id: str, pid: int, host: str, age: timedelta) -> None:
