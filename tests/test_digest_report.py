@@ -15,6 +15,7 @@ import duckdb
 import pytest
 from rich.console import Console
 
+from monitor.alerts.incidents import decide_events, group_incidents, record_events
 from monitor.presentation.digest import build_digest
 from monitor.presentation.markdown import SECTION_LIMIT, digest_text
 from monitor.presentation.report import build_report
@@ -425,3 +426,21 @@ def test_report_says_durations_in_messages_as_people_do(
 
     assert "newest value 2021-02-12 08:55:36, 5 years 9 months before NOW" in html
     assert "days," not in html and "9:37:19" not in html
+
+
+def test_report_lists_open_incidents_first(filled: Database, tmp_path: Path) -> None:
+    problems = [
+        result("raw.orders", "missing_count(user_id) = 0", Status.FAIL, 3, source=Source.SODA),
+        result("core.fct_orders", "assert_references", Status.WARN, 2, severity="warn"),
+    ]
+    upstream = {"core.fct_orders": {"raw.orders"}}
+    moment = now()
+    incidents = group_incidents(problems, upstream)
+    events = decide_events(filled, "prod", incidents, set(upstream), set(), timedelta(1), moment)
+    record_events(filled, "run", "prod", events, moment)
+
+    html = build_report(filled, tmp_path / "report.html").read_text()
+
+    section = html[html.index('id="open-incidents"') : html.index('id="open-problems"')]
+    assert "<strong>raw.orders</strong> · impacts <code>core.fct_orders</code>" in section
+    assert "<dt>failing rows</dt><dd>5</dd>" in section

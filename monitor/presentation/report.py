@@ -46,6 +46,20 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class OpenIncident:
+    """One fault: its root, what it reaches, and how long it has been open."""
+
+    status: str
+    root: str
+    impacted: list[str]
+    units: str
+    problems: int
+    failing_rows: int
+    opened_at: datetime
+    open_for: str
+
+
+@dataclass(frozen=True)
 class OpenProblem:
     status: str
     dataset: str
@@ -191,6 +205,7 @@ def build_report(
         environment=environment,
         days=days,
         generated_at=generated_at,
+        incidents=incidents(database, environment, generated_at),
         problems=problems(database, environment, generated_at),
         datasets=datasets,
         latest=latest_statuses(datasets),
@@ -217,6 +232,24 @@ def template() -> Template:
 
 
 # --- open problems -------------------------------------------------------------------------------
+
+
+def incidents(database: Database, environment: str, generated_at: datetime) -> list[OpenIncident]:
+    """Open incidents, worst first, then the oldest first."""
+    found = [
+        OpenIncident(
+            row["status"],
+            row["root"],
+            [name for name in row["impacted"].split(",") if name],
+            row["units"].replace(",", ", "),
+            len(json.loads(row["checks"] or "[]")),
+            row["failing_rows"] or 0,
+            row["opened_at"],
+            format_duration(generated_at - row["opened_at"]),
+        )
+        for row in reads.open_incidents(database, environment).values()
+    ]
+    return sorted(found, key=lambda i: (-Status(i.status).rank, i.opened_at, i.root))
 
 
 def problems(database: Database, environment: str, generated_at: datetime) -> list[OpenProblem]:

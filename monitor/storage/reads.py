@@ -143,6 +143,8 @@ def last_schema(database: Database, dataset: str, environment: str) -> dict[str,
 
 def open_incidents(database: Database, environment: str) -> dict[str, Row]:
     """Per root, the latest event of its incident, when that incident is still open."""
+    if not has_history(database):
+        return {}
     rows = database.rows(
         f"""
         SELECT * FROM {qualified("incidents")} WHERE environment = ?
