@@ -91,14 +91,15 @@ def monitor_environment(
         if start["run_id"] != run.run_id
     ]
     results = [pipeline.pipeline_result(unfinished, failure), *(only or [])]
+    retired: list[CheckResult] = []
     if only is None and not failure:
         datasets = from_models(s.node for s in snapshots.values() if s.is_model)
         in_scope = _snapshots_in_environment(database, snapshots, environment)
         results += run_sqlmesh_audits(adapter, in_scope, datasets, None, moment)
         results += run_soda_checks(database, environment, datasets, moment)
         results += run_history_monitors(database, environment, datasets, moment)
-    retired = [] if failure or only is not None else retired_checks(database, environment, results)
-    results += retired
+        retired = retired_checks(database, environment, results)
+        results += retired
 
     for start in unfinished:
         writes.close_unfinished_start(database, start)

@@ -34,7 +34,7 @@ def compose_message(
     events: Sequence[IncidentEvent], environment: str, channel: Channel, report_url: str | None
 ) -> tuple[str, str]:
     """The title and Markdown body of one run's message to `channel`."""
-    open_events = [e for e in events if e.event not in ("resolved", "retired")]
+    open_events = [e for e in events if not e.closes]
     counts = [f"{len(open_events)} open"] if open_events else []
     if len(open_events) < len(events):
         counts.append(f"{len(events) - len(open_events)} resolved")
@@ -56,7 +56,7 @@ def _headline(event: IncidentEvent, channel: Channel) -> str:
     problems = len(event.checks)
     what = (
         f"{problems} problem(s), {event.failing_rows:,} failing row(s)"
-        if event.event not in ("resolved", "retired")
+        if not event.closes
         else "its checks pass again"
         if event.event == "resolved"
         else "its failing checks were removed from the project"
@@ -70,7 +70,7 @@ def _detailed(event: IncidentEvent, channel: Channel) -> str:
     since = f"open since {event.opened_at:%Y-%m-%d %H:%M} UTC"
     units = f"; units: {', '.join(event.units)}" if event.units else ""
     lines.append(f"{since}{units}")
-    if event.event in ("resolved", "retired"):
+    if event.closes:
         return "\n".join(lines)
     for check in event.checks[:PROBLEMS_SHOWN]:
         lines.append(f"- {_problem(check, channel)}")

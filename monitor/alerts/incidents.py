@@ -28,6 +28,9 @@ from monitor.results import CheckResult, Status
 from monitor.storage import reads, writes
 from monitor.storage.database import Database
 
+#: The events that end an incident.
+CLOSING = ("resolved", "retired")
+
 
 @dataclass(frozen=True)
 class Incident:
@@ -77,9 +80,14 @@ class IncidentEvent:
     checks: list[dict[str, Any]] = field(default_factory=list)
 
     @property
+    def closes(self) -> bool:
+        """Whether this event ends its incident."""
+        return self.event in CLOSING
+
+    @property
     def rank(self) -> int:
         """Worst first: open problems by status, then resolutions."""
-        return -1 if self.event in ("resolved", "retired") else Status(self.status).rank
+        return -1 if self.closes else Status(self.status).rank
 
 
 def group_incidents(
