@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from greenery.durations import human_duration
+from greenery.errors import ExpectedError
 from greenery.layout import RAW_SCHEMA, view_schema
 
 #: An export whose newest event is older than this is historical: its freshness checks fail
@@ -44,9 +45,16 @@ def print_answers(
     if note:
         console.print(note, style="yellow", highlight=False, soft_wrap=True)
 
-    purchasers, repeaters, rate = con.execute(
-        f"SELECT purchasers, repeat_purchasers, repeat_rate FROM {marketing}.repeat_rate"
-    ).fetchone()
+    try:
+        purchasers, repeaters, rate = con.execute(
+            f"SELECT purchasers, repeat_purchasers, repeat_rate FROM {marketing}.repeat_rate"
+        ).fetchone()
+    except duckdb.CatalogException as error:
+        raise ExpectedError(
+            f"The warehouse has no {marketing}.repeat_rate: the models are not applied to "
+            f"environment {environment!r} yet. Apply them with `sqlmesh plan {environment}` "
+            "(or build everything with `make demo`) first."
+        ) from error
     console.print(
         f"[bold]User repeat rate:[/] {repeaters} of {purchasers} purchasers bought again: "
         f"[bold]{rate:.6f}[/] ({rate:.1%})"

@@ -3,18 +3,35 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from greenery.errors import ExpectedError
+from greenery.faults import explain
 
 
 def dispatch(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
-    """Parse `argv` and run the chosen subcommand (its `run` default); an `ExpectedError`
-    becomes one message on stderr and exit code 2."""
+    """Parse `argv` and run the chosen subcommand (its `run` default); an `ExpectedError`,
+    or a fault of the environment greenery.faults recognises wherever it is raised (a locked,
+    corrupt or unwritable warehouse, a full disk), becomes one message on stderr and exit
+    code 2. Anything else is a bug and keeps its traceback."""
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except ExpectedError as error:
-        Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False)
+    except Exception as error:
+        written = [str(value) for value in vars(args).values() if isinstance(value, Path)]
+        fault = error if isinstance(error, ExpectedError) else explain(error, _one_of(written))
+        if fault is None:
+            raise
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(fault))}", highlight=False)
         return 2
+
+
+def _one_of(paths: list[str]) -> str | None:
+    """Where a command may have been writing, from its path arguments, for an error that
+    names no file."""
+    if len(paths) > 1:
+        return f"one of {', '.join(paths)}"
+    return paths[0] if paths else None

@@ -1,23 +1,14 @@
-"""Open the warehouse file, turning DuckDB's lock conflict into advice a person can act on."""
+"""Open the warehouse file, turning its faults into advice a person can act on."""
 
 import os
-import re
 from pathlib import Path
 
 import duckdb
 import jinja2
 import yaml
 
-from greenery.errors import ExpectedError
+from greenery.faults import WarehouseMissingError, explain
 from greenery.paths import PROJECT_ROOT
-
-
-class WarehouseLockedError(ExpectedError):
-    """Another process holds the DuckDB file; DuckDB allows one writer and no other reader."""
-
-
-class WarehouseMissingError(ExpectedError):
-    """There is no warehouse file to read yet."""
 
 
 def duckdb_settings() -> dict[str, str]:
@@ -32,32 +23,19 @@ def duckdb_settings() -> dict[str, str]:
 
 
 def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Connect to `path`; if another process holds it, say which one and what to do."""
+    """Connect to `path`; a fault of the file (held by another process, not a DuckDB file,
+    its folder missing, not writable) is said plainly (greenery.faults)."""
     if read_only and not path.exists():
         raise WarehouseMissingError(f"{path} does not exist yet: build it with `make demo`.")
     try:
         con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as error:
-        match = re.search(r"PID (\d+)", str(error))
-        if "lock" not in str(error).lower() or match is None:
+    except duckdb.Error as error:
+        fault = explain(error, path)
+        if fault is None:
             raise
-        pid = int(match.group(1))
-        raise WarehouseLockedError(
-            f"{path} is in use by process {pid} ({_command_line(pid)}). DuckDB lets one "
-            "process open the file for writing and no other process read it meanwhile. "
-            "Stop that process (a running `sqlmesh ui` holds the file for its whole life) "
-            "and try again."
-        ) from error
+        raise fault from error
     # Set after opening, not as connect() config: a process that already holds the file
     # through SQLMesh (the tests, the hooks) may only open it again with identical config.
     for name, value in duckdb_settings().items():
         con.execute(f"SET {name} = '{value}'")
     return con
-
-
-def _command_line(pid: int) -> str:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return "command unknown"
-    return raw.replace(b"\0", b" ").decode(errors="replace").strip() or "command unknown"

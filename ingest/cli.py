@@ -4,6 +4,7 @@ writes external_models.yaml from the raw contract."""
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from datetime import date
 from pathlib import Path
@@ -13,6 +14,7 @@ from rich.table import Table
 
 from greenery.commands import dispatch
 from greenery.connect import connect
+from greenery.errors import ExpectedError
 from greenery.paths import warehouse_path
 from ingest.contract import EXTERNAL_MODELS_FILE, write_external_models
 from ingest.generate import generate
@@ -31,12 +33,14 @@ def _parser() -> argparse.ArgumentParser:
 
     gen = commands.add_parser("generate", help="write a synthetic Greenery export as CSVs")
     gen.add_argument("--out", type=Path, required=True, help="folder to write the CSVs into")
-    gen.add_argument("--scale", type=float, default=1.0, help="1 is the course's size")
+    gen.add_argument("--scale", type=_positive_float, default=1.0, help="1 is the course's size")
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--start", type=date.fromisoformat, help="first day (default: by scale)")
     gen.add_argument("--end", type=date.fromisoformat, help="last day (default: yesterday)")
     gen.add_argument(
-        "--days", type=int, help="days the scale's totals are spread over (default: by scale)"
+        "--days",
+        type=_positive_int,
+        help="days the scale's totals are spread over (default: by scale)",
     )
     gen.add_argument(
         "--only-day", type=date.fromisoformat, help="write only what is new or changed that day"
@@ -55,7 +59,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text}")
+    return value
+
+
 def _generate(args: argparse.Namespace) -> int:
+    if args.start and args.end and args.start > args.end:
+        raise ExpectedError(
+            f"--start {args.start} is after --end {args.end}: give a start on or before the end."
+        )
     counts = generate(
         args.out,
         scale=args.scale,
@@ -93,6 +121,8 @@ def _load(args: argparse.Namespace) -> int:
             f"{r.rows_unchanged:,}",
         )
     console.print(table)
+    if results.absent:
+        console.print(f"Not in the export (left as they were): {', '.join(results.absent)}")
     return 0
 
 

@@ -16,14 +16,22 @@ job: such rows land as delivered and staging routes them to `staging.stg_greener
 from __future__ import annotations
 
 import csv
+import gzip
+import io
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 
 from greenery.errors import ExpectedError
 from greenery.layout import RAW_SCHEMA
-from ingest.schema import LOAD_COLUMNS, RAW_TABLES, RawTable
+from ingest.schema import LOAD_COLUMNS, RAW_TABLES, TIMESTAMP_PATTERN, VALUE_RULES, RawTable
+
+__all__ = ["TIMESTAMP_PATTERN", "LoadError", "LoadResults", "TableLoad", "count_data_lines", "load"]
 
 #: How many malformed rows one error message lists before summarising the rest.
 MAX_ERRORS_SHOWN = 10
@@ -54,7 +62,18 @@ class TableLoad:
         return self.rows_in_file - self.rows_inserted
 
 
-def load(raw_dir: Path, con: duckdb.DuckDBPyConnection) -> list[TableLoad]:
+class LoadResults(list[TableLoad]):
+    """One `TableLoad` per file landed, and `absent`: the raw tables the export did not hold.
+
+    A partial export (a delta of some tables) is allowed; the tables it left out are said.
+    """
+
+    def __init__(self, loads: list[TableLoad], absent: tuple[str, ...]) -> None:
+        super().__init__(loads)
+        self.absent = absent
+
+
+def load(raw_dir: Path, con: duckdb.DuckDBPyConnection) -> LoadResults:
     """Validate every CSV in `raw_dir`, then merge them into `raw` in one transaction."""
     files = _find_files(raw_dir)
     con.execute("SET TimeZone = 'UTC'")
@@ -76,14 +95,36 @@ def load(raw_dir: Path, con: duckdb.DuckDBPyConnection) -> list[TableLoad]:
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return results
+    present = {table.name for table, _ in files}
+    return LoadResults(results, tuple(t.name for t in RAW_TABLES if t.name not in present))
 
 
 def _find_files(raw_dir: Path) -> list[tuple[RawTable, Path]]:
-    """The raw tables with a CSV in `raw_dir`; a folder with none of them is a mistake."""
+    """The raw tables with a file in `raw_dir` (`orders.csv` or `orders.csv.gz`).
+
+    A folder with none of them is a mistake; so is a name that is there but is not a readable
+    file (a folder, a dangling link), or a table given twice (plain and compressed).
+    """
     if not raw_dir.is_dir():
         raise LoadError(f"{raw_dir}: not a folder of CSV files")
-    files = [(t, raw_dir / t.file_name) for t in RAW_TABLES if (raw_dir / t.file_name).is_file()]
+    files = []
+    for table in RAW_TABLES:
+        found = [raw_dir / n for n in table.file_names if os.path.lexists(raw_dir / n)]
+        if len(found) > 1:
+            raise LoadError(
+                f"{' and '.join(map(str, found))}: both hold {table.name}; "
+                "keep one of them. Nothing was loaded."
+            )
+        for path in found:
+            if path.is_file():
+                files.append((table, path))
+            elif path.is_symlink() and not path.exists():
+                target = os.readlink(path)
+                raise LoadError(f"{path}: a link to nothing ({target}); nothing was loaded.")
+            elif path.is_dir():
+                raise LoadError(f"{path}: a folder, not a file; nothing was loaded.")
+            else:
+                raise LoadError(f"{path}: not a regular file; nothing was loaded.")
     if not files:
         expected = ", ".join(t.file_name for t in RAW_TABLES)
         raise LoadError(f"{raw_dir}: none of the expected files is there ({expected})")
@@ -103,13 +144,40 @@ def _create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+@contextmanager
+def _open_bytes(path: Path) -> Iterator[BinaryIO]:
+    """The file's bytes, decompressed when its name ends in `.gz`."""
+    with gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb") as handle:
+        yield handle  # type: ignore[misc]
+
+
+def _printable(text: str, limit: int = 60) -> str:
+    """`text` safe to print: control characters escaped, long text cut."""
+    shown = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text[:limit])
+    return shown + ("..." if len(text) > limit else "")
+
+
 def _read_header(table: RawTable, path: Path) -> list[str]:
-    """The file's column names, checked against the contract (order may differ)."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        try:
-            header = next(csv.reader(handle), [])
-        except UnicodeDecodeError as error:
-            raise LoadError(f"{path}, line 1: not UTF-8 text ({error.reason})") from error
+    """The file's column names, checked against the contract (order may differ).
+
+    A byte-order mark (Excel's "CSV UTF-8") is dropped; a file holding NUL bytes is binary and
+    refused by name, without echoing it.
+    """
+    try:
+        with _open_bytes(path) as handle:
+            start = handle.read(1 << 16)
+    except (OSError, EOFError) as error:
+        raise LoadError(f"{path}: not readable ({error}); nothing was loaded.") from error
+    if b"\0" in start:
+        raise LoadError(f"{path}: a binary file, not CSV text; nothing was loaded.")
+    first = start.split(b"\n", 1)[0].removeprefix(b"\xef\xbb\xbf")
+    try:
+        header = next(csv.reader([first.decode("utf-8").rstrip("\r")]), [])
+    except UnicodeDecodeError as error:
+        raise LoadError(
+            f"{path}, line 1 (header): not UTF-8 text ({error.reason}); nothing was loaded."
+        ) from error
+    header = [_printable(c) for c in header]
     missing = [c for c in table.columns if c not in header]
     unexpected = [c for c in header if c not in table.columns]
     if missing or unexpected or len(header) != len(set(header)):
@@ -127,10 +195,6 @@ def _read_header(table: RawTable, path: Path) -> list[str]:
     return header
 
 
-#: ISO-8601 as the exports write it: date, T or space, time, optional fraction and offset.
-TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)?"
-
-
 def _stage_one(con: duckdb.DuckDBPyConnection, table: RawTable, path: Path) -> int:
     """`_stage`, with a refusal tagged with its table."""
     try:
@@ -144,9 +208,15 @@ def _stage(con: duckdb.DuckDBPyConnection, table: RawTable, path: Path) -> int:
     """Parse `path` into a temp table typed by the contract; refuse it whole on any bad row.
 
     DuckDB's CSV reader finds the structural errors (field counts, quoting, encoding) with
-    their lines; values are then checked against the contract's types here, because the
-    reader's own casts are lenient (a timestamp with trailing text passes). Timestamps are
-    read as instants and stored as naive UTC, so `...Z` and `...+02:00` agree.
+    their lines; values are then checked against the contract's value rules here
+    (`ingest.schema.VALUE_RULES`), because the reader's own casts are lenient (a timestamp with
+    trailing text, an integer `2.5`, pass). Timestamps are read as instants and stored as naive
+    UTC, so `...Z` and `...+02:00` agree.
+
+    The reader counts records, not lines, and skips blank lines without a word. When its count
+    and the file's line count disagree (a quoted field holds a line break, a quote is left
+    open, a line is blank), the file is read once more to find where each record starts, so
+    that every refusal and `_source_line` give the line an editor shows.
     """
     header = _read_header(table, path)
     text_columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in header) + "}"
@@ -165,22 +235,41 @@ def _stage(con: duckdb.DuckDBPyConnection, table: RawTable, path: Path) -> int:
             [str(path)],
         )
     except duckdb.Error as error:
-        # The reader gives up on the whole file (mixed line endings, broken quoting).
-        reason = str(error).splitlines()[0]
-        raise LoadError(f"{path}: not readable as CSV; nothing was loaded. {reason}") from error
+        # The reader gives up on the whole file (mixed line endings, broken compression).
+        reason = _printable(str(error).splitlines()[0], 300)
+        raise LoadError(
+            f"{path}: not readable as CSV; nothing was loaded. {reason}{_mixed_endings(path)}"
+        ) from error
     errors = con.execute(
         "SELECT line, column_name, lower(error_type), error_message FROM _reject_errors"
     ).fetchall()
-    errors += _type_errors(con, table, text)
+    rows = con.execute(f"SELECT count(*) FROM {text}").fetchone()[0]
+    records = rows + len({e[0] for e in errors})
+    starts = None
+    if records != count_data_lines(path):
+        starts = _record_starts(path)  # refuses a blank line or an open quote with its line
+        if len(starts) != records:
+            raise LoadError(
+                f"{path}: {len(starts)} record(s) but {records} could be read; nothing was "
+                "loaded. A quoted field is left open or a line is malformed."
+            )
+    if errors:
+        if starts is not None:  # the reader's "line" is the record's number, plus the header
+            errors = [
+                (starts[line - 2] if 2 <= line < len(starts) + 2 else line, *rest)
+                for line, *rest in errors
+            ]
+        raise LoadError(_describe_errors(path, sorted(errors, key=lambda e: e[0])))
+    if starts is not None:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {text} AS SELECT t.* REPLACE (s.line AS _source_line) "
+            f"FROM {text} AS t JOIN (SELECT unnest(l) AS line, generate_subscripts(l, 1) + 1 AS i "
+            f"FROM (SELECT ?::BIGINT[] AS l)) AS s ON s.i = t._source_line ORDER BY s.i",
+            [starts],
+        )
+    errors = _type_errors(con, table, text)
     if errors:
         raise LoadError(_describe_errors(path, sorted(errors, key=lambda e: e[0])))
-    rows = con.execute(f"SELECT count(*) FROM {text}").fetchone()[0]
-    lines = count_data_lines(path)
-    if rows != lines:
-        raise LoadError(
-            f"{path}: {lines} data line(s) but {rows} row(s) could be read; nothing was loaded. "
-            "A quoted field is left open, a field holds a line break, or a line is blank."
-        )
 
     # A view, not a copy: the merge reads it once when the table is new, twice otherwise.
     select = ", ".join(_typed(column, type_) for column, type_ in table.columns.items())
@@ -192,24 +281,86 @@ def _stage(con: duckdb.DuckDBPyConnection, table: RawTable, path: Path) -> int:
 
 
 def count_data_lines(path: Path) -> int:
-    """Lines after the header. The reader drops a record with an open quote without a word,
-    so its count is checked against this one; the contract is one record per line."""
-    lines, last = 0, b"\n"
-    with path.open("rb") as handle:
+    """Lines after the header, not counting one blank line that ends the file. The reader
+    drops a record with an open quote or a blank line without a word, so its count is checked
+    against this one."""
+    lines, tail = 0, b"\n"
+    with _open_bytes(path) as handle:
         while chunk := handle.read(1 << 24):
             lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    return lines + (last != b"\n") - 1
+            tail = (tail + chunk)[-4:]
+    if tail.endswith((b"\n\n", b"\n\r\n")):
+        lines -= 1
+    return lines + (not tail.endswith(b"\n")) - 1
+
+
+def _mixed_endings(path: Path) -> str:
+    """Where a file that mixes CRLF and LF line ends switches, for a refusal ("" if it does not).
+
+    Only called for a file the reader gave up on."""
+    first = None
+    with _open_bytes(path) as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.endswith(b"\n"):
+                break
+            crlf = line.endswith(b"\r\n")
+            if first is None:
+                first = crlf
+            elif crlf != first:
+                ends = {True: "CRLF", False: "LF"}
+                return (
+                    f"\n  {path.name}, line {number}, the row: ends with {ends[crlf]} where "
+                    f"line 1 ends with {ends[first]}; a file must use one kind of line end"
+                )
+    return ""
+
+
+def _record_starts(path: Path) -> list[int]:
+    """The line each data record starts on, as an editor counts lines.
+
+    Python's CSV reader (RFC 4180: a quoted field may hold line breaks) walks the file; it is
+    only called for a file whose records and lines disagree. One blank line may end the file;
+    a blank line elsewhere and a quote left open are refused with their line.
+    """
+    starts: list[int] = []
+    with _open_bytes(path) as raw:
+        handle = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+        reader = csv.reader(handle, strict=True)
+        end, blank = 1, None
+        try:
+            next(reader, None)
+            end = reader.line_num
+            for row in reader:
+                if blank is not None:
+                    break
+                if not row:
+                    blank = end + 1
+                else:
+                    starts.append(end + 1)
+                end = reader.line_num
+            else:
+                return starts
+        except csv.Error as error:
+            raise LoadError(
+                f"{path}: malformed CSV; nothing was loaded.\n  {path.name}, line {end + 1}, "
+                f"the row: {error} (a quoted field opened here is not closed as CSV requires)"
+            ) from error
+    raise LoadError(
+        f"{path}: malformed CSV; nothing was loaded.\n  {path.name}, line {blank}, the row: "
+        "blank line inside the file (only one blank line may end it)"
+    )
 
 
 def _invalid(column: str, type_: str) -> str:
-    """SQL that is true when a non-NULL text value does not parse as `type_`."""
-    if type_ == "TIMESTAMP":
-        return (
-            f"NOT regexp_full_match({column}, '{TIMESTAMP_PATTERN}') "
-            f"OR try_cast({column} AS TIMESTAMPTZ) IS NULL"
-        )
-    return f"try_cast({column} AS {type_}) IS NULL"
+    """SQL that is true when a non-NULL text value breaks the contract's rule for `type_`."""
+    rule = VALUE_RULES[type_]
+    sql = (
+        f"NOT regexp_full_match({column}, '{rule.pattern}') "
+        f"OR try_cast({column} AS {rule.parse_as}) IS NULL"
+    )
+    if rule.fits:
+        sql += f" OR try_cast(try_cast({column} AS {rule.parse_as}) AS {rule.fits}) IS NULL"
+    return sql
 
 
 def _typed(column: str, type_: str) -> str:
@@ -222,8 +373,8 @@ def _type_errors(con: duckdb.DuckDBPyConnection, table: RawTable, text: str) -> 
     """(line, column, kind, message) for every value that does not parse as its type, and
     every row without the table's time column."""
     checks = [
-        f"SELECT _source_line, '{column}', 'cast', "
-        f"'could not read \"' || {column} || '\" as {type_}' FROM {text} "
+        f"SELECT _source_line, '{column}', 'cast', 'could not read \"' || "
+        f"{_shown(column)} || '\" as {type_}: not {VALUE_RULES[type_].meaning}' FROM {text} "
         f"WHERE {column} IS NOT NULL AND ({_invalid(column, type_)})"
         for column, type_ in table.columns.items()
         if type_ != "VARCHAR"
@@ -239,11 +390,16 @@ def _type_errors(con: duckdb.DuckDBPyConnection, table: RawTable, text: str) -> 
     return con.execute(" UNION ALL ".join(checks)).fetchall()
 
 
+def _shown(column: str) -> str:
+    """SQL for a value as a refusal shows it: cut at 60 characters."""
+    return f"CASE WHEN length({column}) > 60 THEN left({column}, 60) || '...' ELSE {column} END"
+
+
 def _describe_errors(path: Path, errors: list[tuple]) -> str:
     lines = [f"{path}: {len(errors)} malformed value(s) or row(s); nothing was loaded."]
     for line, column, kind, message in errors[:MAX_ERRORS_SHOWN]:
         where = f"column {column}" if column else "the row"
-        lines.append(f"  {path.name}, line {line}, {where}: {kind}: {message}")
+        lines.append(f"  {path.name}, line {line}, {where}: {kind}: {_printable(message, 200)}")
     if len(errors) > MAX_ERRORS_SHOWN:
         lines.append(f"  ... and {len(errors) - MAX_ERRORS_SHOWN} more")
     return "\n".join(lines)

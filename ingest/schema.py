@@ -18,6 +18,46 @@ LOAD_COLUMNS: dict[str, str] = {
 }
 
 
+#: ISO-8601 as the exports write it: date, T or space, time, optional fraction and offset.
+TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}(:?\d{2})?)?"
+
+
+@dataclass(frozen=True)
+class ValueRule:
+    """What a CSV value of one contract type must look like to be loaded.
+
+    The text must match `pattern` in full (DuckDB's own casts are lenient: they take `2.5`,
+    `1e3`, `0x10` or `1_000` as integers), then convert to `parse_as`, then to `fits` when
+    set: the type staging casts the column to, so that no value that loads can make a
+    `sqlmesh plan` fail. `meaning` is shown in refusals.
+    """
+
+    pattern: str
+    parse_as: str
+    meaning: str
+    fits: str | None = None
+
+
+#: One rule per non-text contract type; VARCHAR takes any text.
+VALUE_RULES: dict[str, ValueRule] = {
+    "INTEGER": ValueRule(r"[+-]?\d+", "INTEGER", "a whole number (32-bit)"),
+    # Staging casts every DOUBLE (price, order_cost, shipping_cost, order_total) to
+    # DECIMAL(12, 2): a value must be finite and round below 10^10 in magnitude.
+    "DOUBLE": ValueRule(
+        r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?",
+        "DOUBLE",
+        "a finite decimal number below 10^10 in magnitude (staging casts it to DECIMAL(12, 2))",
+        fits="DECIMAL(12, 2)",
+    ),
+    # Read as an instant (an offset is honoured), stored as naive UTC.
+    "TIMESTAMP": ValueRule(
+        TIMESTAMP_PATTERN,
+        "TIMESTAMPTZ",
+        "an ISO-8601 timestamp (YYYY-MM-DD[T ]hh:mm:ss[.fff][Z|+hh:mm])",
+    ),
+}
+
+
 @dataclass(frozen=True)
 class RawTable:
     """One raw table: its CSV columns with DuckDB types, the key the loader merges on, and what
@@ -37,6 +77,11 @@ class RawTable:
     @property
     def file_name(self) -> str:
         return f"{self.name}.csv"
+
+    @property
+    def file_names(self) -> tuple[str, ...]:
+        """The names the table's file may have in an export: plain or gzip-compressed."""
+        return (self.file_name, f"{self.file_name}.gz")
 
     @property
     def qualified_name(self) -> str:

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from sqlmesh.core.engine_adapter import EngineAdapter
 from sqlmesh.core.snapshot import Snapshot
 
+from greenery.faults import explain
+
 SWITCH = "GREENERY_MONITOR"
 
 
@@ -59,8 +61,10 @@ def _guarded(step: Callable[[], None], what: str) -> None:
     try:
         step()
     except Exception as error:  # the monitor never breaks the apply or run it watches
+        fault = explain(error)
+        cause = str(fault) if fault else f"{type(error).__name__}: {error}"
         print(
-            f"monitor: the monitor {what} ({type(error).__name__}: {error}); the apply's or "
-            "run's result stands. Run `monitor check` once the cause is fixed.",
+            f"monitor: the monitor {what} ({cause}); the apply's or run's result stands. "
+            "Run `monitor check` once the cause is fixed.",
             file=sys.stderr,
         )
