@@ -50,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     ld = commands.add_parser("load", help="land a folder of CSVs into the warehouse's raw schema")
     ld.add_argument("raw_dir", type=Path, help="folder holding addresses.csv, users.csv, ...")
     ld.add_argument("--warehouse", type=Path, help="DuckDB file (default: the project's)")
+    ld.add_argument(
+        "--allow-older",
+        action="store_true",
+        help="land an export older than what has landed (replaying history); newer rows are kept",
+    )
     ld.set_defaults(run=_load)
 
     contract = commands.add_parser(
@@ -103,7 +108,7 @@ def _generate(args: argparse.Namespace) -> int:
 def _load(args: argparse.Namespace) -> int:
     path = args.warehouse or warehouse_path()
     with connect(path) as con:
-        results = load(args.raw_dir, con)
+        results = load(args.raw_dir, con, allow_older=args.allow_older)
     table = Table(
         "table",
         "rows in file",

@@ -7,7 +7,11 @@ The loader is the EL step in front of SQLMesh. Three promises:
 * idempotent: loading the same files twice changes nothing (not even `_loaded_at`);
 * incremental: a key seen again with other content replaces its earlier rows (an order that
   moved from `preparing` to `shipped`), new keys are appended, keys absent from the files are
-  kept. So a daily export, a delta of one day, or the full history can be landed in any order.
+  kept;
+* in order: each load records, per table, the export's newest as-of time (`RawTable.as_of`)
+  and the file's sha256 in `raw._load_log`. An export older than what has landed is refused
+  unless `allow_older` is passed; even then a key's row is only replaced by a row that is not
+  older (its as-of time, then the export's), so replaying history never reverts newer state.
 
 Business rules (negative quantities, unknown statuses, duplicated keys) are not the loader's
 job: such rows land as delivered and staging routes them to `staging.stg_greenery__rejects`.
@@ -17,11 +21,13 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -73,22 +79,47 @@ class LoadResults(list[TableLoad]):
         self.absent = absent
 
 
-def load(raw_dir: Path, con: duckdb.DuckDBPyConnection) -> LoadResults:
-    """Validate every CSV in `raw_dir`, then merge them into `raw` in one transaction."""
+def load(
+    raw_dir: Path, con: duckdb.DuckDBPyConnection, *, allow_older: bool = False
+) -> LoadResults:
+    """Validate every CSV in `raw_dir`, then merge them into `raw` in one transaction.
+
+    An export whose newest as-of time for a table is older than what has landed for it is
+    refused, unless `allow_older` (replaying history); a file already landed is not refused.
+    """
     files = _find_files(raw_dir)
     con.execute("SET TimeZone = 'UTC'")
     _create_raw_tables(con)
     con.execute("BEGIN TRANSACTION")
     try:
         staged = [(table, path, _stage_one(con, table, path)) for table, path in files]
-        results = [_merge(con, table, path, rows) for table, path, rows in staged]
+        newest = {table.name: _newest_as_of(con, table) for table, _, _ in staged}
+        fingerprints = {table.name: _sha256(path) for table, path, _ in staged}
+        if not allow_older:
+            for table, path, _ in staged:
+                _refuse_older(con, table, path, newest[table.name], fingerprints[table.name])
+        export_as_of = max((t for t in newest.values() if t is not None), default=None)
+        results = [_merge(con, table, path, rows, export_as_of) for table, path, rows in staged]
         con.execute(
-            f"INSERT INTO {RAW_SCHEMA}._load_log SELECT current_timestamp, * FROM "
-            "(VALUES " + ", ".join("(?, ?, ?, ?, ?)" for _ in results) + ")",
+            f"INSERT INTO {RAW_SCHEMA}._load_log (loaded_at, table_name, source_file, "
+            "rows_in_file, rows_inserted, rows_replaced, newest_as_of, export_as_of, "
+            "fingerprint) SELECT current_timestamp, * FROM "
+            "(VALUES "
+            + ", ".join("(?, ?, ?, ?, ?, ?::TIMESTAMP, ?::TIMESTAMP, ?)" for _ in results)
+            + ")",
             [
                 v
                 for r in results
-                for v in (r.table, str(r.file), r.rows_in_file, r.rows_inserted, r.rows_replaced)
+                for v in (
+                    r.table,
+                    str(r.file),
+                    r.rows_in_file,
+                    r.rows_inserted,
+                    r.rows_replaced,
+                    newest[r.table],
+                    export_as_of,
+                    fingerprints[r.table],
+                )
             ],
         )
         con.execute("COMMIT")
@@ -142,6 +173,73 @@ def _create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
         "table_name VARCHAR, source_file VARCHAR, rows_in_file BIGINT, rows_inserted BIGINT, "
         "rows_replaced BIGINT)"
     )
+    for column, type_ in _LOG_COLUMNS_ADDED.items():
+        con.execute(f"ALTER TABLE {RAW_SCHEMA}._load_log ADD COLUMN IF NOT EXISTS {column} {type_}")
+
+
+#: Columns added to `raw._load_log` after its first version (older warehouses gain them).
+_LOG_COLUMNS_ADDED = {
+    "newest_as_of": "TIMESTAMP",  # the file's newest as-of time (NULL: the table has none)
+    "export_as_of": "TIMESTAMP",  # the newest as-of time over the export's files
+    "fingerprint": "VARCHAR",  # sha256 of the file's bytes as stored
+}
+
+
+def _row_as_of(table: RawTable, alias: str = "") -> str | None:
+    """SQL for a row's as-of time: the newest of its `as_of` columns (None: the table has none)."""
+    if not table.as_of:
+        return None
+    prefix = f"{alias}." if alias else ""
+    return f"greatest({', '.join(prefix + c for c in table.as_of)})"
+
+
+def _newest_as_of(con: duckdb.DuckDBPyConnection, table: RawTable) -> datetime | None:
+    as_of = _row_as_of(table)
+    if as_of is None:
+        return None
+    return con.execute(f"SELECT max({as_of}) FROM _incoming_{table.name}").fetchone()[0]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 24):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _refuse_older(
+    con: duckdb.DuckDBPyConnection,
+    table: RawTable,
+    path: Path,
+    newest: datetime | None,
+    fingerprint: str,
+) -> None:
+    """Refuse `path` if its newest as-of time is older than what has landed for its table,
+    unless the very same file has landed before (reloading it changes nothing)."""
+    if newest is None:
+        return
+    landed = con.execute(
+        f"SELECT newest_as_of, loaded_at::TIMESTAMP, source_file, "
+        f"bool_or(fingerprint = ?) OVER () FROM {RAW_SCHEMA}._load_log "
+        "WHERE table_name = ? AND newest_as_of IS NOT NULL "
+        "ORDER BY newest_as_of DESC, loaded_at DESC LIMIT 1",
+        [fingerprint, table.name],
+    ).fetchone()
+    if landed is None or landed[3] or newest >= landed[0]:
+        return
+    error = LoadError(
+        f"{path}: this export's newest {table.name} are from {_when(newest)}; the "
+        f"warehouse already holds {table.name} up to {_when(landed[0])} (landed "
+        f"{_when(landed[1])} from {landed[2]}). Nothing was loaded. To land an older export "
+        "on purpose, pass --allow-older."
+    )
+    error.table = table.name
+    raise error
 
 
 @contextmanager
@@ -405,12 +503,24 @@ def _describe_errors(path: Path, errors: list[tuple]) -> str:
     return "\n".join(lines)
 
 
-def _merge(con: duckdb.DuckDBPyConnection, table: RawTable, path: Path, rows: int) -> TableLoad:
+def _merge(
+    con: duckdb.DuckDBPyConnection,
+    table: RawTable,
+    path: Path,
+    rows: int,
+    export_as_of: datetime | None,
+) -> TableLoad:
     """Replace the rows of every key whose content changed, append new keys, keep the rest.
 
     A key's content is compared as a multiset of row hashes, so duplicated rows inside a file
     are kept (and later rejected by staging) yet reloading the file still changes nothing.
     A NULL key is a key like any other here; staging rejects it.
+
+    A changed key is replaced only by rows that are not older: the newest as-of time of its
+    rows decides, and when those are equal or unknown (a table without `as_of` columns, an
+    order whose status moved without a new timestamp) the as-of time of the export that
+    landed the rows, from `raw._load_log`. Rows whose load is unknown (written by hand, or
+    landed before the log kept as-of times) are replaced as before.
     """
     staging = f"_incoming_{table.name}"
     insert = (
@@ -422,22 +532,39 @@ def _merge(con: duckdb.DuckDBPyConnection, table: RawTable, path: Path, rows: in
         # A first load: every key is new, so there is nothing to compare.
         inserted = con.execute(insert, [str(path)]).fetchone()[0]
         return TableLoad(table.name, path, rows, inserted, 0)
-    key = ", ".join(table.key)
+    key = ", ".join(f"c.{k}" for k in table.key)
     content = f"count(*) AS n, sum(hash({', '.join(table.columns)})::HUGEINT) AS fingerprint"
+    row_as_of = _row_as_of(table) or "NULL::TIMESTAMP"
+    current_as_of = _row_as_of(table, "c") or "NULL::TIMESTAMP"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _changed_keys AS
         WITH incoming AS (
-            SELECT {key}, {content} FROM {staging} GROUP BY ALL
+            SELECT {", ".join(table.key)}, {content}, max({row_as_of}) AS as_of
+            FROM {staging} GROUP BY ALL
         ), current AS (
-            SELECT {key}, {content} FROM {table.qualified_name} AS c
+            SELECT {key}, count(*) AS n,
+                sum(hash({", ".join(f"c.{c}" for c in table.columns)})::HUGEINT) AS fingerprint,
+                max({current_as_of}) AS as_of, max(l.export_as_of) AS export_as_of
+            FROM {table.qualified_name} AS c
+            LEFT JOIN (
+                SELECT DISTINCT loaded_at::TIMESTAMP AS loaded_at, source_file, export_as_of
+                FROM {RAW_SCHEMA}._load_log WHERE table_name = ? AND export_as_of IS NOT NULL
+            ) AS l ON l.loaded_at = c._loaded_at AND l.source_file = c._source_file
             WHERE EXISTS (SELECT 1 FROM incoming AS i WHERE {_same_key(table, "i", "c")})
             GROUP BY ALL
         )
-        SELECT i.*, c.n IS NOT NULL AS existed
+        SELECT i.* EXCLUDE (as_of), c.n IS NOT NULL AS existed
         FROM incoming AS i LEFT JOIN current AS c ON {_same_key(table, "i", "c")}
-        WHERE c.n IS DISTINCT FROM i.n OR c.fingerprint IS DISTINCT FROM i.fingerprint
-        """
+        WHERE (c.n IS DISTINCT FROM i.n OR c.fingerprint IS DISTINCT FROM i.fingerprint)
+          AND (c.n IS NULL OR CASE
+              WHEN i.as_of IS NOT NULL AND c.as_of IS NOT NULL AND i.as_of <> c.as_of
+                  THEN i.as_of > c.as_of
+              ELSE c.export_as_of IS NULL OR ?::TIMESTAMP IS NULL
+                  OR ?::TIMESTAMP >= c.export_as_of
+          END)
+        """,
+        [table.name, export_as_of, export_as_of],
     )
     replaced = con.execute(
         f"DELETE FROM {table.qualified_name} AS t WHERE EXISTS "

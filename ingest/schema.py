@@ -66,6 +66,11 @@ class RawTable:
     `time_column` is set for a table the warehouse processes by time (events, incremental from
     staging on): a row without that time could never be placed in an interval, so the loader
     refuses it as it refuses an unreadable time, rather than let staging drop it.
+
+    `as_of` names the timestamp columns that say when a row's state was true (the newest of
+    them is the row's as-of time). The loader records each export's newest as-of time per
+    table, refuses an export older than what has landed, and never replaces a key's row by an
+    older one. A table without such columns (products, promos) follows the export's as-of time.
     """
 
     name: str
@@ -73,6 +78,7 @@ class RawTable:
     key: tuple[str, ...]
     description: str
     time_column: str | None = None
+    as_of: tuple[str, ...] = ()
 
     @property
     def file_name(self) -> str:
@@ -117,6 +123,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         },
         ("user_id",),
         description="Shop accounts, as exported (personal data).",
+        as_of=("created_at", "updated_at"),
     ),
     RawTable(
         "promos",
@@ -149,6 +156,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         },
         ("order_id",),
         description="Orders with costs, promo, shipping and delivery status, as exported.",
+        as_of=("created_at", "delivered_at"),
     ),
     RawTable(
         "order_items",
@@ -171,6 +179,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         ("event_id",),
         description="Web events (page_view, add_to_cart, checkout, package_shipped) by session.",
         time_column="created_at",
+        as_of=("created_at",),
     ),
 )
 
