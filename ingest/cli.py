@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -33,13 +34,15 @@ def _parser() -> argparse.ArgumentParser:
 
     gen = commands.add_parser("generate", help="write a synthetic Greenery export as CSVs")
     gen.add_argument("--out", type=Path, required=True, help="folder to write the CSVs into")
-    gen.add_argument("--scale", type=_positive_float, default=1.0, help="1 is the course's size")
+    gen.add_argument(
+        "--scale", type=_positive(float, "number"), default=1.0, help="1 is the course's size"
+    )
     gen.add_argument("--seed", type=int, default=42)
     gen.add_argument("--start", type=date.fromisoformat, help="first day (default: by scale)")
     gen.add_argument("--end", type=date.fromisoformat, help="last day (default: yesterday)")
     gen.add_argument(
         "--days",
-        type=_positive_int,
+        type=_positive(int, "whole number"),
         help="days the scale's totals are spread over (default: by scale)",
     )
     gen.add_argument(
@@ -64,24 +67,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return value
+def _positive(convert: Callable[[str], float], noun: str) -> Callable[[str], float]:
+    """An argparse type: `convert` the text, and refuse what is not a finite number above 0."""
 
+    def parse(text: str) -> float:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {noun}") from None
+        if not math.isfinite(value) or value <= 0:
+            raise argparse.ArgumentTypeError(f"must be a positive {noun}, got {text}")
+        return value
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text}")
-    return value
+    return parse
 
 
 def _generate(args: argparse.Namespace) -> int:

@@ -158,7 +158,7 @@ def read_only_warehouse(tmp_path: Path) -> Iterator[Path]:
 def test_an_unwritable_warehouse_is_said_plainly(
     command: tuple[str, ...], read_only_warehouse: Path, generated_dir: Path
 ) -> None:
-    args = [str(generated_dir) if arg == "RAW" else arg for arg in command]
+    args = _with_raw(command, generated_dir)
     result = _run(*args, warehouse=read_only_warehouse)
     _told(result, f"{read_only_warehouse} cannot be written", "writable")
 
@@ -245,7 +245,7 @@ def corrupt_warehouse(request: pytest.FixtureRequest, tmp_path: Path, generated_
 def test_a_corrupt_warehouse_is_named_with_what_to_do(
     command: tuple[str, ...], corrupt_warehouse: Path, generated_dir: Path
 ) -> None:
-    args = [str(generated_dir) if arg == "RAW" else arg for arg in command]
+    args = _with_raw(command, generated_dir)
     result = _run(*args, warehouse=corrupt_warehouse)
     _told(result, f"{corrupt_warehouse} is not a readable DuckDB warehouse", "make demo")
 
@@ -308,3 +308,8 @@ def test_invalid_generate_arguments(
     _told(result, said)
     assert result.returncode == 2
     assert not (tmp_path / "out").exists()
+
+
+def _with_raw(command: tuple[str, ...], raw_dir: Path) -> list[str]:
+    """The command's arguments, with the placeholder RAW for the generated export."""
+    return [str(raw_dir) if arg == "RAW" else arg for arg in command]

@@ -263,7 +263,8 @@ def _result(done: _Scan, check: dict[str, Any], metrics: dict[str, dict]) -> Che
     diagnostics = check.get("diagnostics") or {}
     status = STATUS.get(check["outcome"], Status.ERROR)
     query, sample = done.sampler.samples.get((check["table"], check["name"]), (None, []))
-    failing_rows = _failing_rows(check, metrics)
+    line, configuration = _declaration(check)
+    failing_rows = _failing_rows(check, metrics, counts_failed_rows=line == FAILED_ROWS)
     return CheckResult(
         source=Source.SODA,
         dataset=name,
@@ -279,7 +280,7 @@ def _result(done: _Scan, check: dict[str, Any], metrics: dict[str, dict]) -> Che
         query=_qualified(query, done.tables) if status.is_problem else None,
         sample=mask(sample, dataset) if status.is_problem else [],
         message=_message(diagnostics, failing_rows is not None) if status.is_problem else None,
-        key=_stable_key(check),
+        key=_stable_key(line, configuration),
     )
 
 
@@ -306,12 +307,15 @@ def _log_text(log: dict[str, Any]) -> str:
     return log["message"].strip() + where
 
 
-def _failing_rows(check: dict[str, Any], metrics: dict[str, dict]) -> int | None:
-    """How many rows break the rule, for checks about rows; None for the others."""
+def _failing_rows(
+    check: dict[str, Any], metrics: dict[str, dict], counts_failed_rows: bool
+) -> int | None:
+    """How many rows break the rule, for checks about rows; None for the others. A `failed
+    rows` check (`counts_failed_rows`) counts them whatever its metric is called."""
     for identity in check["metrics"]:
         metric = metrics.get(identity, {})
         metric_name = metric.get("metricName", "")
-        if metric_name in ROW_COUNT_METRICS or _is_failed_rows(check):
+        if metric_name in ROW_COUNT_METRICS or counts_failed_rows:
             return _int(metric.get("value"))
         if metric_name.endswith("_percent"):
             count = identity.removesuffix("_percent") + "_count"
@@ -332,15 +336,9 @@ def _declaration(check: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return str(item), {}
 
 
-def _is_failed_rows(check: dict[str, Any]) -> bool:
-    """A `failed rows` check: its value is the number of failing rows."""
-    return _declaration(check)[0] == FAILED_ROWS
-
-
-def _stable_key(check: dict[str, Any]) -> str:
+def _stable_key(line: str, configuration: dict[str, Any]) -> str:
     """What identifies a check across edits of its levels: its `name` when it has one, else
     its line without the threshold (`freshness(created_at)`, `row_count`)."""
-    line, configuration = _declaration(check)
     if configuration.get("name"):
         return str(configuration["name"])
     return THRESHOLD.split(line, maxsplit=1)[0].strip()
