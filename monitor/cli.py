@@ -113,8 +113,8 @@ def _daily(args: argparse.Namespace) -> int:
     completion = None
     if refused:
         errors.print(
-            f"[bold red]refused:[/] {refused}\nSkipped: `sqlmesh run` and the checks, since "
-            "nothing new landed; the digest and the report below show the data as it was.",
+            f"[bold red]refused:[/] {markup(refused)}\nSkipped: `sqlmesh run` and the checks, "
+            "since nothing new landed; the digest and the report below show the data as it was.",
             highlight=False,
         )
     else:
