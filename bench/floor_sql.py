@@ -32,6 +32,7 @@ def render_floor_script(end: date) -> str:
         try:
             models = [context.get_model(name) for name in context.dag.sorted]
             statements = [_load_raw(table) for table in RAW_TABLES]
+            statements += [_first_versions(table) for table in RAW_TABLES if table.keeps_versions]
             statements += [
                 _materialise(model, context.render(model, start=model.start, end=end).sql("duckdb"))
                 for model in models
@@ -60,16 +61,20 @@ def _load_raw(table: RawTable) -> str:
     )
 
 
+def _first_versions(table: RawTable) -> str:
+    """The versions table as a first load leaves it: each row, one version."""
+    columns = ", ".join(table.columns)
+    return (
+        f"CREATE TABLE {table.versions_name} AS SELECT {columns}, "
+        "TIMESTAMP '1970-01-01' AS _export_as_of, _loaded_at, _source_file, _source_line "
+        f"FROM {table.qualified_name};"
+    )
+
+
 def _materialise(model: Model, query: str) -> str:
     name = f"{model.schema_name}.{model.view_name}"
     if model.kind.is_view:
         return f"CREATE VIEW {name} AS {query};"
-    if model.kind.is_scd_type_2:
-        # The first load of a type-2 snapshot: every row valid from the beginning of time.
-        query = (
-            "SELECT *, TIMESTAMP '1970-01-01' AS valid_from, NULL::TIMESTAMP AS valid_to "
-            f"FROM ({query})"
-        )
     return f"CREATE TABLE {name} AS {query};"
 
 

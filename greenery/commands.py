@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from greenery.errors import ExpectedError
 from greenery.faults import explain
+from greenery.paths import warehouse_path
 
 
 def dispatch(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
@@ -29,9 +30,9 @@ def dispatch(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
         return 2
 
 
-def _one_of(paths: list[str]) -> str | None:
-    """Where a command may have been writing, from its path arguments, for an error that
-    names no file."""
+def _one_of(paths: list[str]) -> str:
+    """Where a command may have been writing, from its path arguments (else the warehouse
+    it opens), for an error that names no file."""
     if len(paths) > 1:
         return f"one of {', '.join(paths)}"
-    return paths[0] if paths else None
+    return paths[0] if paths else str(warehouse_path())

@@ -1,6 +1,7 @@
 """Faults of the environment, said as one paragraph a person can act on: the one place that
-maps DuckDB's and the operating system's errors (a locked, corrupt, unwritable or missing
-warehouse file, a full disk) to `ExpectedError`s. `greenery.commands.dispatch` applies it to
+maps DuckDB's, PostgreSQL's and the operating system's errors (a locked, corrupt, unwritable
+or missing warehouse file, a full disk, a server that refuses connections) to
+`ExpectedError`s. `greenery.commands.dispatch` applies it to
 every command; `monitor.hook` to what goes wrong inside `sqlmesh plan` and `sqlmesh run`."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import psycopg2
 
 from greenery.errors import ExpectedError
 
@@ -26,6 +28,14 @@ class WarehouseCorruptError(ExpectedError):
     """The file is not a DuckDB database, or a truncated or damaged one."""
 
 
+class WarehouseRenamedError(ExpectedError):
+    """A warehouse file copied or moved under another name: its views name the old one."""
+
+
+class ServerUnreachableError(ExpectedError):
+    """The PostgreSQL server of the `postgres` gateway cannot be reached or refuses us."""
+
+
 class NotWritableError(ExpectedError):
     """A file cannot be written: read-only file system or no permission."""
 
@@ -34,6 +44,7 @@ class DiskFullError(ExpectedError):
     """The disk holding a file has no space left."""
 
 
+_CATALOG_MISSING = re.compile(r'Catalog "([^"]+)" does not exist')
 _QUOTED_PATH = re.compile(r'(?:file|database) "([^"]+)"')
 _CORRUPT = (
     "not a valid duckdb database file",
@@ -58,6 +69,8 @@ def explain(error: BaseException, path: Path | str | None = None) -> ExpectedErr
             found = _from_duckdb(cause, path)
         elif isinstance(cause, OSError):
             found = _from_os(cause, path)
+        elif isinstance(cause, psycopg2.OperationalError):
+            found = _from_postgres(cause)
         else:
             continue
         if found is not None:
@@ -99,6 +112,15 @@ def _from_duckdb(error: duckdb.Error, path: Path | None) -> ExpectedError | None
             f"kind of file ({said}). Rebuild it with `make demo` (move it aside first if you "
             "want to keep it), or restore it from a backup."
         )
+    renamed = _CATALOG_MISSING.search(text)
+    if renamed:
+        return WarehouseRenamedError(
+            f"{file} was built as {renamed.group(1)}.duckdb: SQLMesh's views in a DuckDB "
+            f"warehouse name the file they were built in (catalog {renamed.group(1)!r}), so a "
+            f"copy under another name cannot read them ({said}). Give the copy its name "
+            f"back ({renamed.group(1)}.duckdb, in any folder), or build a new warehouse "
+            "under this name with `make demo`."
+        )
     if "database has been invalidated" in lowered:
         return WarehouseCorruptError(
             f"DuckDB stopped writing {file} after an earlier fault ({said}). Fix that fault "
@@ -106,6 +128,30 @@ def _from_duckdb(error: duckdb.Error, path: Path | None) -> ExpectedError | None
             "committed state."
         )
     return None
+
+
+def _from_postgres(error: psycopg2.OperationalError) -> ExpectedError | None:
+    """A connection the `postgres` gateway could not open: the server is not running or not
+    reachable at the configured place, the database is missing, or the login is refused."""
+    text = " ".join(str(error).split())
+    lowered = text.lower()
+    reasons = (
+        "connection refused",
+        "could not connect",
+        "could not translate host name",
+        "timeout expired",
+        "does not exist",
+        "authentication failed",
+        "no password supplied",
+    )
+    if not any(reason in lowered for reason in reasons):
+        return None
+    return ServerUnreachableError(
+        f"The PostgreSQL server of the postgres gateway could not be used (PostgreSQL: {text}). "
+        "Start the server, or point GREENERY_PG_HOST, GREENERY_PG_PORT, GREENERY_PG_DATABASE, "
+        "GREENERY_PG_USER and GREENERY_PG_PASSWORD at yours; the database must exist "
+        '(`createdb greenery`). See README, "Running on PostgreSQL".'
+    )
 
 
 def _from_os(error: OSError, path: Path | str | None) -> ExpectedError | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from greenery.paths import PROJECT_ROOT
-from ingest.schema import LOAD_COLUMNS, RAW_TABLES, RawTable
+from ingest.schema import LOAD_COLUMNS, RAW_TABLES, VERSION_COLUMN, RawTable
 
 EXTERNAL_MODELS_FILE = PROJECT_ROOT / "external_models.yaml"
 
@@ -62,23 +62,41 @@ def source_audits(table: RawTable) -> list[tuple[str, tuple[str, ...]]]:
     return [("not_null_non_blocking", table.key), (unique, table.key)]
 
 
+def _declaration(
+    name: str, description: str, columns: dict[str, str], audits: list[tuple[str, tuple[str, ...]]]
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "description": description,
+        "columns": {column: sqlmesh_type(type_) for column, type_ in columns.items()},
+        "audits": [{"name": audit, "columns": f"[{', '.join(cols)}]"} for audit, cols in audits],
+    }
+
+
 def external_models() -> list[dict[str, Any]]:
-    """What external_models.yaml declares, in the structure SQLMesh reads from it."""
-    return [
-        {
-            "name": table.qualified_name,
-            "description": table.description,
-            "columns": {
-                column: sqlmesh_type(type_)
-                for column, type_ in {**table.columns, **LOAD_COLUMNS}.items()
-            },
-            "audits": [
-                {"name": name, "columns": f"[{', '.join(columns)}]"}
-                for name, columns in source_audits(table)
-            ],
-        }
+    """What external_models.yaml declares, in the structure SQLMesh reads from it: each raw
+    table, then the `_versions` table beside each table that keeps versions."""
+    current = [
+        _declaration(
+            table.qualified_name,
+            table.description,
+            {**table.columns, **LOAD_COLUMNS},
+            source_audits(table),
+        )
         for table in RAW_TABLES
     ]
+    versions = [
+        _declaration(
+            table.versions_name,
+            f"Every version of {table.name} an export delivered, by key and the export's "
+            "as-of time (_export_as_of); the history models read it.",
+            {**table.columns, **VERSION_COLUMN, **LOAD_COLUMNS},
+            [("not_null_non_blocking", (*table.key, "_export_as_of"))],
+        )
+        for table in RAW_TABLES
+        if table.keeps_versions
+    ]
+    return current + versions
 
 
 def render_external_models() -> str:

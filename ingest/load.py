@@ -35,9 +35,25 @@ import duckdb
 
 from greenery.errors import ExpectedError
 from greenery.layout import RAW_SCHEMA
-from ingest.schema import LOAD_COLUMNS, RAW_TABLES, TIMESTAMP_PATTERN, VALUE_RULES, RawTable
+from ingest.schema import (
+    LOAD_COLUMNS,
+    RAW_TABLES,
+    TIMESTAMP_PATTERN,
+    VALUE_RULES,
+    VERSION_COLUMN,
+    RawTable,
+)
 
-__all__ = ["TIMESTAMP_PATTERN", "LoadError", "LoadResults", "TableLoad", "count_data_lines", "load"]
+__all__ = [
+    "TIMESTAMP_PATTERN",
+    "LoadError",
+    "LoadResults",
+    "TableLoad",
+    "count_data_lines",
+    "create_raw_tables",
+    "find_files",
+    "load",
+]
 
 #: How many malformed rows one error message lists before summarising the rest.
 MAX_ERRORS_SHOWN = 10
@@ -87,9 +103,9 @@ def load(
     An export whose newest as-of time for a table is older than what has landed for it is
     refused, unless `allow_older` (replaying history); a file already landed is not refused.
     """
-    files = _find_files(raw_dir)
+    files = find_files(raw_dir)
     con.execute("SET TimeZone = 'UTC'")
-    _create_raw_tables(con)
+    create_raw_tables(con)
     con.execute("BEGIN TRANSACTION")
     try:
         staged = [(table, path, _stage_one(con, table, path)) for table, path in files]
@@ -100,6 +116,10 @@ def load(
                 _refuse_older(con, table, path, newest[table.name], fingerprints[table.name])
         export_as_of = max((t for t in newest.values() if t is not None), default=None)
         results = [_merge(con, table, path, rows, export_as_of) for table, path, rows in staged]
+        version_as_of = export_as_of or _landed_as_of(con)
+        for table, path, _ in staged:
+            if table.keeps_versions:
+                _record_versions(con, table, path, version_as_of)
         con.execute(
             f"INSERT INTO {RAW_SCHEMA}._load_log (loaded_at, table_name, source_file, "
             "rows_in_file, rows_inserted, rows_replaced, newest_as_of, export_as_of, "
@@ -130,7 +150,7 @@ def load(
     return LoadResults(results, tuple(t.name for t in RAW_TABLES if t.name not in present))
 
 
-def _find_files(raw_dir: Path) -> list[tuple[RawTable, Path]]:
+def find_files(raw_dir: Path) -> list[tuple[RawTable, Path]]:
     """The raw tables with a file in `raw_dir` (`orders.csv` or `orders.csv.gz`).
 
     A folder with none of them is a mistake; so is a name that is there but is not a readable
@@ -162,7 +182,9 @@ def _find_files(raw_dir: Path) -> list[tuple[RawTable, Path]]:
     return files
 
 
-def _create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Every raw table, `raw._load_log` and the versions tables, where missing: the schema
+    `load` merges into (ingest/postgres.py builds its DuckDB mirror of a server from it)."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}")
     for table in RAW_TABLES:
         columns = {**table.columns, **LOAD_COLUMNS}
@@ -175,6 +197,32 @@ def _create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
     for column, type_ in _LOG_COLUMNS_ADDED.items():
         con.execute(f"ALTER TABLE {RAW_SCHEMA}._load_log ADD COLUMN IF NOT EXISTS {column} {type_}")
+    for table in RAW_TABLES:
+        if table.keeps_versions:
+            _create_versions_table(con, table)
+
+
+def _create_versions_table(con: duckdb.DuckDBPyConnection, table: RawTable) -> None:
+    """`raw.<table>_versions`; in a warehouse that predates it, seeded with the current rows
+    as of the export that landed them, so that history starts from what is known."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
+        [RAW_SCHEMA, f"{table.name}_versions"],
+    ).fetchone()[0]
+    if exists:
+        return
+    columns = {**table.columns, **VERSION_COLUMN, **LOAD_COLUMNS}
+    ddl = ", ".join(f"{name} {type_}" for name, type_ in columns.items())
+    con.execute(f"CREATE TABLE {table.versions_name} ({ddl})")
+    con.execute(
+        f"INSERT INTO {table.versions_name} SELECT c.* EXCLUDE (_loaded_at, _source_file, "
+        "_source_line), coalesce(l.export_as_of, TIMESTAMP '1970-01-01'), c._loaded_at, "
+        f"c._source_file, c._source_line FROM {table.qualified_name} AS c LEFT JOIN ("
+        f"SELECT DISTINCT loaded_at::TIMESTAMP AS loaded_at, source_file, export_as_of "
+        f"FROM {RAW_SCHEMA}._load_log WHERE table_name = ?"
+        ") AS l ON l.loaded_at = c._loaded_at AND l.source_file = c._source_file",
+        [table.name],
+    )
 
 
 #: Columns added to `raw._load_log` after its first version (older warehouses gain them).
@@ -576,6 +624,47 @@ def _merge(
         [str(path)],
     ).fetchone()[0]
     return TableLoad(table.name, path, rows, inserted, replaced)
+
+
+def _landed_as_of(con: duckdb.DuckDBPyConnection) -> datetime:
+    """The as-of time of an export whose files carry no timestamps (products and promos
+    alone): the newest export landed so far, or 1970 in an empty warehouse."""
+    newest = con.execute(f"SELECT max(export_as_of) FROM {RAW_SCHEMA}._load_log").fetchone()[0]
+    return newest or datetime(1970, 1, 1)
+
+
+def _record_versions(
+    con: duckdb.DuckDBPyConnection, table: RawTable, path: Path, as_of: datetime
+) -> None:
+    """Keep the file's rows as the versions of its keys as of `as_of`, whatever order the
+    exports arrive in: a key's version of that time is replaced when its rows differ (a
+    corrected export of the same day) and kept when they do not (the same file again)."""
+    content = f"count(*) AS n, sum(hash({', '.join(table.columns)})::HUGEINT) AS fingerprint"
+    key = ", ".join(table.key)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _changed_versions AS
+        SELECT i.* FROM (SELECT {key}, {content} FROM _incoming_{table.name} GROUP BY ALL) AS i
+        LEFT JOIN (
+            SELECT {key}, {content} FROM {table.versions_name}
+            WHERE _export_as_of = ? GROUP BY ALL
+        ) AS v ON {_same_key(table, "i", "v")}
+        WHERE v.n IS DISTINCT FROM i.n OR v.fingerprint IS DISTINCT FROM i.fingerprint
+        """,
+        [as_of],
+    )
+    changed = "(SELECT 1 FROM _changed_versions AS k WHERE {})"
+    con.execute(
+        f"DELETE FROM {table.versions_name} AS t WHERE t._export_as_of = ? AND EXISTS "
+        + changed.format(_same_key(table, "k", "t")),
+        [as_of],
+    )
+    con.execute(
+        f"INSERT INTO {table.versions_name} SELECT s.* EXCLUDE (_source_line), ?::TIMESTAMP, "
+        f"current_timestamp::TIMESTAMP, ?, s._source_line FROM _incoming_{table.name} AS s "
+        "WHERE EXISTS " + changed.format(_same_key(table, "k", "s")),
+        [as_of, str(path)],
+    )
 
 
 def _same_key(table: RawTable, left: str, right: str) -> str:

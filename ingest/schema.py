@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 from greenery.layout import RAW_SCHEMA
 
+#: The column a `_versions` table adds before LOAD_COLUMNS: the as-of time of the export that
+#: delivered the version.
+VERSION_COLUMN = {"_export_as_of": "TIMESTAMP"}
+
 #: Columns the loader adds to every raw table: where and when each row arrived.
 LOAD_COLUMNS: dict[str, str] = {
     "_loaded_at": "TIMESTAMP",
@@ -71,6 +75,12 @@ class RawTable:
     them is the row's as-of time). The loader records each export's newest as-of time per
     table, refuses an export older than what has landed, and never replaces a key's row by an
     older one. A table without such columns (products, promos) follows the export's as-of time.
+
+    `keeps_versions` is set for a table whose history the models keep (product prices and
+    inventory, order status). The raw table holds each key's current state; beside it
+    `raw.<name>_versions` holds every version an export delivered, keyed by the key and the
+    export's as-of time. A corrected export of the same day replaces that day's version, so the
+    history models, rebuilt from the versions, take a correction as a clean load would have.
     """
 
     name: str
@@ -79,6 +89,7 @@ class RawTable:
     description: str
     time_column: str | None = None
     as_of: tuple[str, ...] = ()
+    keeps_versions: bool = False
 
     @property
     def file_name(self) -> str:
@@ -92,6 +103,11 @@ class RawTable:
     @property
     def qualified_name(self) -> str:
         return f"{RAW_SCHEMA}.{self.name}"
+
+    @property
+    def versions_name(self) -> str:
+        """The table of every version delivered (only when `keeps_versions`)."""
+        return f"{RAW_SCHEMA}.{self.name}_versions"
 
 
 # Money stays DOUBLE here because the source delivers floats (REAL in the course's Postgres);
@@ -136,6 +152,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         {"product_id": "VARCHAR", "name": "VARCHAR", "price": "DOUBLE", "inventory": "INTEGER"},
         ("product_id",),
         description="Plants for sale with current price and inventory, as exported.",
+        keeps_versions=True,
     ),
     RawTable(
         "orders",
@@ -157,6 +174,7 @@ RAW_TABLES: tuple[RawTable, ...] = (
         ("order_id",),
         description="Orders with costs, promo, shipping and delivery status, as exported.",
         as_of=("created_at", "delivered_at"),
+        keeps_versions=True,
     ),
     RawTable(
         "order_items",

@@ -47,12 +47,7 @@ SELECT
     THEN 'missing_key'
     WHEN ROW_NUMBER() OVER (PARTITION BY order_id ORDER BY _loaded_at DESC, _source_line) > 1
     THEN 'duplicate_key'
-    WHEN NOT COALESCE(LOWER(TRIM(status)) IN ('preparing', 'shipped', 'delivered'), FALSE)
-    THEN 'invalid_status'
-    WHEN user_id IS NULL
-    THEN 'missing_user'
-    WHEN created_at IS NULL
-    THEN 'missing_created_at'
+    ELSE @order_value_rule(LOWER(TRIM(status)), user_id, created_at)
   END::TEXT AS rejected_because,
   _loaded_at::TIMESTAMP AS _loaded_at,
   _source_file::TEXT AS _source_file,

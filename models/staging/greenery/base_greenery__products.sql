@@ -29,10 +29,7 @@ SELECT
     THEN 'missing_key'
     WHEN ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY _loaded_at DESC, _source_line) > 1
     THEN 'duplicate_key'
-    WHEN price IS NULL OR price < 0
-    THEN 'invalid_price'
-    WHEN inventory < 0
-    THEN 'invalid_inventory'
+    ELSE @product_value_rule(price, inventory)
   END::TEXT AS rejected_because,
   _loaded_at::TIMESTAMP AS _loaded_at,
   _source_file::TEXT AS _source_file,

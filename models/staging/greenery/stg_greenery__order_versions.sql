@@ -1,0 +1,33 @@
+MODEL (
+  name staging.stg_greenery__order_versions,
+  kind VIEW,
+  grain (order_id, _export_as_of),
+  tags (staging, greenery, history),
+  description 'Every version of every order an export delivered (raw.orders_versions), with its fulfilment fields renamed and cast: one row per order and export as-of time. A version that breaks an order value rule is left out, as staging leaves out such a current row (which stg_greenery__rejects shows); of duplicated rows in one export, the first line is kept. snapshots.order_status_history is built from it.',
+  column_descriptions (
+    order_id = 'Order key (uuid).',
+    status = 'preparing, shipped or delivered in this version.',
+    tracking_id = 'Carrier tracking id in this version.',
+    shipping_service = 'Carrier in this version.',
+    estimated_delivery_at = 'Promised delivery (UTC) in this version.',
+    delivered_at = 'Delivery time (UTC) in this version.',
+    _export_as_of = 'As-of time of the export that delivered the version (UTC).'
+  ),
+  audits (
+    not_null(columns := (order_id, status, _export_as_of))
+  )
+);
+
+SELECT
+  order_id::TEXT AS order_id,
+  LOWER(TRIM(status))::TEXT AS status,
+  tracking_id::TEXT AS tracking_id,
+  LOWER(TRIM(shipping_service))::TEXT AS shipping_service,
+  estimated_delivery_at::TIMESTAMP AS estimated_delivery_at,
+  delivered_at::TIMESTAMP AS delivered_at,
+  _export_as_of::TIMESTAMP AS _export_as_of
+FROM raw.orders_versions
+WHERE
+  NOT order_id IS NULL AND @order_value_rule(LOWER(TRIM(status)), user_id, created_at) IS NULL
+QUALIFY
+  ROW_NUMBER() OVER (PARTITION BY order_id, _export_as_of ORDER BY _loaded_at DESC, _source_line) = 1

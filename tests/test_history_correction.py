@@ -1,0 +1,92 @@
+"""A correction reaches history: a bad day fixed and restated leaves the type 2 history models
+as a clean load of the corrected day would have."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+from sqlmesh import Context
+
+from ingest.generate import generate
+from tests.conftest import END, START
+from tests.warehouse_builds import after, build, land, query
+
+HISTORY = {
+    "snapshots.products_history": "product_id, valid_from",
+    "snapshots.order_status_history": "order_id, valid_from",
+    "core.dim_products": "product_id",
+}
+
+
+def _corrupt(day: Path, bad: Path) -> tuple[str, str]:
+    """A copy of the day's export with one product's inventory and one order's tracking id
+    wrong: values the contract accepts, so only a person could tell. Returns their keys."""
+    shutil.copytree(day, bad)
+    changed = []
+    for table, column, wrong in (("products", "inventory", "9999"), ("orders", "tracking_id", "X")):
+        path = bad / f"{table}.csv"
+        with path.open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert rows, f"the day's export should hold {table} that changed"
+        rows[0][column] = wrong
+        with path.open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        changed.append(rows[0][f"{table[:-1]}_id"])
+    return changed[0], changed[1]
+
+
+def _history(context: Context) -> dict[str, list[tuple]]:
+    return {t: query(context, f"SELECT * FROM {t} ORDER BY {key}") for t, key in HISTORY.items()}
+
+
+def test_a_corrected_day_restated_gives_the_history_of_a_clean_load(tmp_path: Path) -> None:
+    until = tmp_path / "until-previous-day"
+    generate(until, scale=0.5, seed=11, start=START, end=END - timedelta(days=1))
+    day = tmp_path / "day"
+    generate(day, scale=0.5, seed=11, start=START, end=END, only_day=END)
+    product, order = _corrupt(day, tmp_path / "bad-day")
+
+    faulty = build(until, tmp_path / "faulty.duckdb", last_day=END - timedelta(days=1))
+    land(tmp_path / "bad-day", tmp_path / "faulty.duckdb")
+    faulty.run(execution_time=after(END))
+    wrong = query(
+        faulty,
+        "SELECT inventory FROM snapshots.products_history "
+        f"WHERE product_id = '{product}' AND valid_to IS NULL",
+    )
+    assert wrong == [(9999,)], "the bad value should have reached history first"
+
+    # The fix: the corrected export of the same day, landed, then the day restated.
+    land(day, tmp_path / "faulty.duckdb")
+    faulty.plan(
+        restate_models=["staging.*", "snapshots.*", "core.*"],
+        start=END,
+        end=END,
+        execution_time=after(END),
+        auto_apply=True,
+        no_prompts=True,
+    )
+
+    clean = build(until, tmp_path / "clean.duckdb", last_day=END - timedelta(days=1))
+    land(day, tmp_path / "clean.duckdb")
+    clean.run(execution_time=after(END))
+    expected = _history(clean)
+    assert _history(faulty) == expected
+    # The history is not trivial: the day moved the product and the order to a new version.
+    for table, key, value in (
+        ("snapshots.products_history", "product_id", product),
+        ("snapshots.order_status_history", "order_id", order),
+    ):
+        versions = query(clean, f"SELECT count(*) FROM {table} WHERE {key} = '{value}'")[0][0]
+        assert versions >= 1, table
+    assert (
+        query(clean, "SELECT count(*) FROM snapshots.products_history WHERE valid_to IS NOT NULL")[
+            0
+        ][0]
+        > 0
+    )
