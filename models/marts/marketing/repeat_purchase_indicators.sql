@@ -68,8 +68,8 @@ WITH data_as_of AS (
   SELECT
     buyers.*,
     dim_users.state,
-    DATE_DIFF('DAY', dim_users.created_at, data_as_of.latest_event_at) AS account_age_days,
-    DATE_DIFF('DAY', dim_users.created_at, buyers.first_order_at) AS days_signup_to_first_order,
+    DATE_DIFF('DAY', dim_users.created_at::DATE, data_as_of.latest_event_at::DATE) AS account_age_days,
+    DATE_DIFF('DAY', dim_users.created_at::DATE, buyers.first_order_at::DATE) AS days_signup_to_first_order,
     COALESCE(sessions_per_user.sessions, 0) AS sessions,
     COALESCE(sessions_per_user.page_views, 0) AS page_views,
     COALESCE(sessions_per_user.sessions_with_add_to_cart, 0) AS sessions_with_add_to_cart,
@@ -84,10 +84,11 @@ WITH data_as_of AS (
     ON deliveries_per_user.user_id = buyers.user_id
   CROSS JOIN data_as_of
 ), top_states AS (
+  /* The state with most users, ties to the first by name; a window, because BigQuery cannot order FIRST(... ORDER BY) the way DuckDB does. */
   SELECT
     buyer_segment,
-    FIRST(state ORDER BY users DESC, state) AS top_state,
-    MAX(users) AS top_state_users
+    state AS top_state,
+    users AS top_state_users
   FROM (
     SELECT
       buyer_segment,
@@ -100,8 +101,8 @@ WITH data_as_of AS (
       buyer_segment,
       state
   )
-  GROUP BY
-    buyer_segment
+  QUALIFY
+    ROW_NUMBER() OVER (PARTITION BY buyer_segment ORDER BY users DESC, state) = 1
 )
 SELECT
   users.buyer_segment::TEXT AS buyer_segment,
@@ -111,8 +112,8 @@ SELECT
   )::DOUBLE AS share_of_users,
   AVG(account_age_days)::DOUBLE AS avg_account_age_days,
   AVG(days_signup_to_first_order)::DOUBLE AS avg_days_signup_to_first_order,
-  ANY_VALUE(top_states.top_state)::TEXT AS top_state,
-  @SAFE_DIV(ANY_VALUE(top_states.top_state_users), COUNT(*))::DOUBLE AS top_state_share,
+  MIN(top_states.top_state)::TEXT AS top_state,
+  @SAFE_DIV(MIN(top_states.top_state_users), COUNT(*))::DOUBLE AS top_state_share,
   COUNT(DISTINCT state)::INT AS states,
   AVG(order_count)::DOUBLE AS avg_orders,
   @SAFE_DIV(SUM(total_spend), SUM(order_count))::DOUBLE AS avg_order_value,
