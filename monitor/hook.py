@@ -50,7 +50,9 @@ def after_all(adapter: EngineAdapter, environment: str, snapshots: dict[str, Sna
     def check() -> None:
         start = own_start(Database(adapter.connection), environment)
         run = Run(start["run_id"], environment, "sqlmesh", start["started_at"]) if start else None
-        outcome = monitor_environment(adapter, snapshots, environment, "sqlmesh", run=run)
+        outcome = monitor_environment(
+            adapter, snapshots, environment, "sqlmesh", run=run, after_apply=True
+        )
         stream = sys.stderr if outcome.told_badly else sys.stdout
         print(outcome.summary(environment), file=stream)
 

@@ -73,13 +73,16 @@ def monitor_environment(
     only: list[CheckResult] | None = None,
     moment: datetime | None = None,
     settings: Settings | None = None,
+    after_apply: bool = False,
 ) -> Outcome:
     """Check `environment`, open and close incidents, and tell the channels.
 
     `run` is the run a SQLMesh apply or run started in `before_all`; without one, a new run
     starts. With `failure` set (the caller saw SQLMesh fail), the pipeline check fails and
     nothing else is checked: the environment was not updated. With `only`, those results are
-    recorded instead of running the checks (a refused or accepted export).
+    recorded instead of running the checks (a refused or accepted export). `after_apply`:
+    called after a SQLMesh apply or run that succeeded, whose audit results stand for the
+    tables it built (see `run_sqlmesh_audits`).
     """
     settings = settings or Settings.from_environment()
     database = Database(adapter.connection)
@@ -95,7 +98,9 @@ def monitor_environment(
     if only is None and not failure:
         datasets = from_models(s.node for s in snapshots.values() if s.is_model)
         in_scope = _snapshots_in_environment(database, snapshots, environment)
-        results += run_sqlmesh_audits(adapter, in_scope, datasets, None, moment)
+        results += run_sqlmesh_audits(
+            adapter, in_scope, datasets, None, moment, after_apply=after_apply
+        )
         results += run_soda_checks(database, environment, datasets, moment)
         results += run_history_monitors(database, environment, datasets, moment)
         retired = retired_checks(database, environment, results)

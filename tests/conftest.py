@@ -22,6 +22,29 @@ os.environ["SQLMESH__DISABLE_ANONYMIZED_ANALYTICS"] = "true"
 # SQLMesh loads models in forked processes; tests run SMTP and HTTP server threads, and a fork
 # beside live threads can crash the child. Load in-process instead.
 os.environ["MAX_FORK_WORKERS"] = "1"
+# The monitor's hooks run inside every SQLMesh apply; a test that does not test the monitor
+# builds without it. Modules that test it say so with `pytestmark = pytest.mark.monitor`.
+os.environ["GREENERY_MONITOR"] = "off"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "monitor: the module tests the monitor; its SQLMesh builds run its hooks"
+    )
+    config.addinivalue_line(
+        "markers", "postgres: the module builds on the postgres gateway's server (GREENERY_PG_*)"
+    )
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _monitor_switch(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Switch the monitor on for the modules marked `monitor`, before their builds."""
+    if request.node.get_closest_marker("monitor") is None:
+        yield
+        return
+    os.environ["GREENERY_MONITOR"] = "on"
+    yield
+    os.environ["GREENERY_MONITOR"] = "off"
 
 
 @pytest.fixture(autouse=True)

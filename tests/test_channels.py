@@ -32,6 +32,8 @@ from monitor.channels import (
 from monitor.settings import Settings
 from tests.servers import Capture, free_port, http_server, silent_server, smtp_server
 
+pytestmark = pytest.mark.monitor
+
 EXAMPLE = PROJECT_ROOT / "apprise.example.yml"
 SECRET = "s3cr3t-Value-42"
 #: Data that tries to ping, link, inject script or break out of a code block.

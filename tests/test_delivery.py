@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from monitor.alerts.delivery import deliver_pending, record_messages
 from monitor.alerts.incidents import decide_events, group_incidents, record_events
 from monitor.channels import load_channels
@@ -14,6 +16,8 @@ from monitor.results import CheckResult, Source, Status
 from monitor.settings import Settings
 from monitor.storage.database import Database, now
 from tests.servers import HangingMailbox, http_server, smtp_server
+
+pytestmark = pytest.mark.monitor
 
 DEADLINE = 2.0
 

@@ -14,6 +14,8 @@ from greenery.paths import PROJECT_ROOT
 from ingest.generate import generate
 from tests.conftest import END, START
 
+pytestmark = pytest.mark.monitor
+
 
 @pytest.fixture(scope="module")
 def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:

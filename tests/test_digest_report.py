@@ -25,6 +25,8 @@ from monitor.storage import writes
 from monitor.storage.database import Database, now
 from monitor.storage.tables import ensure_tables
 
+pytestmark = pytest.mark.monitor
+
 #: Day 0 at 06:00, three days ago, so the report's 30-day window (counted from now) holds it.
 DAY0 = datetime.combine(now().date() - timedelta(days=3), time(6))
 DAY1, DAY2 = DAY0 + timedelta(days=1), DAY0 + timedelta(days=2)

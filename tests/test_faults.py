@@ -20,6 +20,8 @@ import pytest
 from ingest.load import load
 from monitor import hook
 
+pytestmark = pytest.mark.monitor
+
 BIN = Path(sys.executable).parent
 
 

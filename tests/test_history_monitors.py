@@ -34,6 +34,8 @@ from monitor.checks.history_monitors import (
 from monitor.results import Status
 from tests.conftest import START
 
+pytestmark = pytest.mark.monitor
+
 DAYS = 44  # 30 days judged with a full window of 14 behind them
 RULES = (volume_verdict, staleness_verdict)
 

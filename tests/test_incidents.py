@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from monitor.alerts.incidents import decide_events, group_incidents, record_events
 from monitor.results import CheckResult, Source, Status
 from monitor.storage.database import Database, now
+
+pytestmark = pytest.mark.monitor
 
 INTERVAL = timedelta(hours=24)
 #: raw.orders -> staging -> core.fct_orders -> marketing.fct_user_orders; raw.users -> core.

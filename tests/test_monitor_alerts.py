@@ -23,6 +23,8 @@ from ingest.generate import generate
 from tests.servers import Capture, Mailbox, free_port, http_server, smtp_server
 from tests.warehouse_builds import build
 
+pytestmark = pytest.mark.monitor
+
 #: Ten faults of different kinds, landed in one day, and the raw table each one starts at.
 FAULTS = {
     "a stale source": "raw.order_items",

@@ -13,6 +13,8 @@ from tests.conftest import END
 from tests.servers import free_port, http_server
 from tests.warehouse_builds import build
 
+pytestmark = pytest.mark.monitor
+
 
 @pytest.fixture(scope="module")
 def warehouse(generated_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -122,3 +124,24 @@ def test_a_missing_warehouse_is_named_without_a_traceback(tmp_path: Path) -> Non
     assert result.returncode == 2
     assert "absent.duckdb does not exist yet" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", [("monitor", "check"), ("greenery", "answers")], ids=" ".join)
+def test_a_warehouse_copied_under_another_name_is_said(
+    command: tuple[str, ...], warehouse: Path, tmp_path: Path
+) -> None:
+    """SQLMesh's DuckDB views name the file's catalog: a renamed copy cannot read them."""
+    copy = tmp_path / "copy.duckdb"
+    copy.write_bytes(warehouse.read_bytes())
+    program, *args = command
+    environment = {**os.environ, "GREENERY_WAREHOUSE": str(copy), "COLUMNS": "1000"}
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / program), *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{copy} was built as greenery.duckdb" in result.stderr

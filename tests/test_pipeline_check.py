@@ -6,10 +6,14 @@ import os
 import socket
 from datetime import timedelta
 
+import pytest
+
 from monitor.checks.pipeline import OTHER_HOST_GRACE, pipeline_result, unfinished_starts
 from monitor.results import Status
 from monitor.storage import writes
 from monitor.storage.database import Database, now
+
+pytestmark = pytest.mark.monitor
 
 #: A process that outlives the test: the machine's first one.
 LIVE_PID = 1

@@ -23,6 +23,8 @@ from ingest.generate import generate
 from tests.servers import Capture, Mailbox, http_server, smtp_server
 from tests.warehouse_builds import build
 
+pytestmark = pytest.mark.monitor
+
 BIN = Path(sys.executable).parent
 #: What a copy of the project needs to plan: its config, sources, models, audits and macros.
 PROJECT_PARTS = ("config.yaml", "external_models.yaml", "models", "audits", "macros")

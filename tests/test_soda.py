@@ -33,6 +33,8 @@ from monitor.storage.database import Database
 from tests.conftest import END
 from tests.warehouse_builds import after, build
 
+pytestmark = pytest.mark.monitor
+
 #: The day after the generated data ends: what "now" is for fixed-date data.
 NOW = datetime.combine(END + timedelta(days=1), time())
 REFERENCE = Path(

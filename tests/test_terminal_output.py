@@ -28,6 +28,8 @@ from monitor.results import CheckResult, Source, Status
 from monitor.storage import reads, writes
 from monitor.storage.database import Database, now
 
+pytestmark = pytest.mark.monitor
+
 DAY0 = datetime.combine(now().date() - timedelta(days=3), time(6))
 DAY1 = DAY0 + timedelta(days=1)
 AS_OF = DAY1 + timedelta(hours=4)

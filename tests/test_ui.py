@@ -18,6 +18,8 @@ from greenery.paths import PROJECT_ROOT
 from tests.conftest import END
 from tests.warehouse_builds import build
 
+pytestmark = pytest.mark.monitor
+
 
 def _free_port() -> int:
     with socket.socket() as sock:

@@ -9,6 +9,7 @@ fails there, by name.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlglot import exp
@@ -52,16 +53,36 @@ def run_sqlmesh_audits(
     datasets: dict[str, Dataset],
     start: datetime | str | None,
     end: datetime | str,
+    *,
+    after_apply: bool = False,
 ) -> list[CheckResult]:
     """Every audit of every model in `snapshots` over [start, end], as results with samples.
 
     With `start` None, each model is audited as a daily run leaves it: whole, or for a model
     incremental by time, its newest intervals (see `newest_intervals_start`).
+
+    `after_apply`: the caller runs after a SQLMesh apply or run that succeeded. SQLMesh ran
+    the audits of every model it built there, and a blocking audit that failed would have
+    stopped it; a table SQLMesh built changes only when SQLMesh builds it again. So a built
+    model whose audits all block has passed them as it stands, and is recorded so without
+    running them again. Views (which read tables that change under them, raw included),
+    external models and non-blocking audits (whose failures SQLMesh only warns about) run.
     """
     evaluator = SnapshotEvaluator(adapter)
     results = []
     for snapshot in snapshots.values():
         if not snapshot.is_model or not snapshot.version:
+            continue
+        if after_apply and passed_when_built(snapshot.model):
+            results += [
+                replace(
+                    _audit_result(
+                        snapshot.node, audit.name, args, 0, True, None, datasets, adapter
+                    ),
+                    message=PASSED_WHEN_BUILT,
+                )
+                for audit, args in snapshot.model.audits_with_args
+            ]
             continue
         try:
             since = start or newest_intervals_start(adapter, snapshot)
@@ -85,6 +106,20 @@ def run_sqlmesh_audits(
                     )
                 )
     return results
+
+
+PASSED_WHEN_BUILT = "passed when SQLMesh built the model (a failure would have stopped it)"
+
+
+def passed_when_built(model: Model) -> bool:
+    """True for a model SQLMesh materialises whose audits all block: after an apply or run
+    that succeeded, its table passed every one of them (see `run_sqlmesh_audits`)."""
+    if model.kind.is_view or model.kind.is_external or model.kind.is_embedded:
+        return False
+    return all(
+        audit.blocking and args.get("blocking", exp.true()) != exp.false()
+        for audit, args in model.audits_with_args
+    )
 
 
 def _unrunnable(model: Model, error: Exception, datasets: dict[str, Dataset]) -> list[CheckResult]:
