@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import jinja2
@@ -11,14 +12,20 @@ from greenery.faults import WarehouseMissingError, explain
 from greenery.paths import PROJECT_ROOT
 
 
-def duckdb_settings() -> dict[str, str]:
-    """The DuckDB settings config.yaml gives SQLMesh (`connector_config`), for every other
-    process that opens the warehouse too: declared once, with the same env_var defaults."""
+def gateway_connection(gateway: str) -> dict[str, Any]:
+    """The `connection` config.yaml gives SQLMesh for `gateway`, rendered with the same
+    env_var defaults: every other process that opens the warehouse reads it from there."""
     text = (PROJECT_ROOT / "config.yaml").read_text()
     rendered = jinja2.Template(text).render(
         env_var=lambda name, default=None: os.environ.get(name, default)
     )
-    connection = yaml.safe_load(rendered)["gateways"]["duckdb"]["connection"]
+    return yaml.safe_load(rendered)["gateways"][gateway]["connection"]
+
+
+def duckdb_settings() -> dict[str, str]:
+    """The DuckDB settings config.yaml gives SQLMesh (`connector_config`), for every other
+    process that opens the warehouse too: declared once, with the same env_var defaults."""
+    connection = gateway_connection("duckdb")
     return {name: str(value) for name, value in connection.get("connector_config", {}).items()}
 
 

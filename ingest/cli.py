@@ -4,6 +4,7 @@ writes external_models.yaml from the raw contract."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
 from collections.abc import Callable
@@ -53,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     ld = commands.add_parser("load", help="land a folder of CSVs into the warehouse's raw schema")
     ld.add_argument("raw_dir", type=Path, help="folder holding addresses.csv, users.csv, ...")
     ld.add_argument("--warehouse", type=Path, help="DuckDB file (default: the project's)")
+    ld.add_argument(
+        "--gateway",
+        choices=["duckdb", "postgres"],
+        default="duckdb",
+        help="the config.yaml gateway to land in, as `sqlmesh --gateway` (default: duckdb)",
+    )
     ld.add_argument(
         "--allow-older",
         action="store_true",
@@ -104,16 +111,24 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> int:
-    path = args.warehouse or warehouse_path()
-    with connect(path) as con:
-        results = load(args.raw_dir, con, allow_older=args.allow_older)
+    if args.gateway == "postgres":
+        # Imported here: the DuckDB path, the default, never needs the PostgreSQL driver.
+        from ingest.postgres import connect_postgres, describe_target, load_postgres
+
+        with contextlib.closing(connect_postgres()) as pg:
+            results = load_postgres(args.raw_dir, pg, allow_older=args.allow_older)
+            target = describe_target(pg)
+    else:
+        target = args.warehouse or warehouse_path()
+        with connect(target) as con:
+            results = load(args.raw_dir, con, allow_older=args.allow_older)
     table = Table(
         "table",
         "rows in file",
         "inserted",
         "replaced",
         "unchanged",
-        title=f"Loaded {args.raw_dir} into {path}",
+        title=f"Loaded {args.raw_dir} into {target}",
     )
     for r in results:
         table.add_row(

@@ -1,9 +1,9 @@
 """Soda checks of an environment: one SodaCL file per dataset in checks/, run as one scan.
 
 How the scan is set up, and why:
-- It runs on the warehouse's own connection (SQLMesh may hold the file), through a cursor of
-  it: a second session on the same database, so the scan's search_path and Soda's rollbacks
-  never reach the caller's session.
+- It runs on a session of its own on the warehouse (on DuckDB a cursor of SQLMesh's own
+  connection, which may hold the file; soda_sources.py knows the engine), so the scan's
+  search_path and Soda's rollbacks never reach the caller's session.
 - Check files name tables bare (`checks for fct_orders`) and the session's search_path finds
   them: a dev environment lists its schemas before prod's, so a check reads a model's dev
   version when the environment holds one and prod's otherwise, as SQLMesh's virtual
@@ -20,7 +20,6 @@ How the scan is set up, and why:
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
@@ -28,7 +27,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import sqlglot
 import yaml
 from sqlglot import exp
@@ -44,6 +42,7 @@ from monitor.checks.soda_compat import (
     sample_table,
     scope_data_source,
 )
+from monitor.checks.soda_sources import data_sources
 from monitor.datasets import Dataset, mask
 from monitor.results import CheckResult, Source, Status
 from monitor.storage.database import Database
@@ -140,25 +139,6 @@ def _table_schemas(warehouse: Database, path: list[str]) -> dict[str, str]:
     return found
 
 
-class _Session:
-    """The scan's DuckDB session: a cursor of the warehouse's connection.
-
-    Soda rolls back after a failed query; DuckDB has already undone the failed statement and
-    raises "no transaction is active", which would end the whole scan. Here that rollback is
-    a no-op, so one broken check costs only its own dataset's checks.
-    """
-
-    def __init__(self, cursor: duckdb.DuckDBPyConnection) -> None:
-        self._cursor = cursor
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._cursor, name)
-
-    def rollback(self) -> None:
-        with contextlib.suppress(duckdb.TransactionException):
-            self._cursor.rollback()
-
-
 class _RowSampler(Sampler):
     """Keeps the first failing rows of each check, with the query that lists them all."""
 
@@ -194,17 +174,14 @@ def _scan(
     now: datetime,
 ) -> list[CheckResult]:
     path = _search_path(database, environment)
-    cursor = database.connection.cursor()
-    try:
-        cursor.execute(f"SET search_path = '{','.join(path)}'")
+    with data_sources(database, path) as add_data_source:
         scan = Scan()
         scan.disable_telemetry()
         sampler = _RowSampler()
         scan.sampler = sampler
         scan.add_variables({"NOW": _utc_iso(now)})
-        session = _Session(cursor)
         for schema in sorted({name.split(".")[0] for name in scope}):
-            scan.add_duckdb_connection(session, schema)
+            add_data_source(scan, schema)
             scope_data_source(scan, schema, _physical_schema(schema, environment))
         done = _Scan(scan, sampler, {}, datasets, _table_schemas(database, path))
         for name, file in scope.items():
@@ -213,8 +190,6 @@ def _scan(
             done.files[str(file)] = name
         scan.execute()
         return _results(done, scope)
-    finally:
-        cursor.close()
 
 
 def _results(done: _Scan, scope: dict[str, Path]) -> list[CheckResult]:

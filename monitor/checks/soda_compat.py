@@ -11,7 +11,10 @@ Soda Core 3.5 offers no public way to:
   environment on the warehouse's own connection (SQLMesh may hold the file), and a schema
   check must see one relation's columns, not prod's and dev's together;
 - tell, in a custom failed-rows sampler, which table a sample comes from: check names such as
-  `row_count > 0` repeat across datasets.
+  `row_count > 0` repeat across datasets;
+- give a data source more type synonyms for schema checks: the check files name types as
+  DuckDB does (`varchar`, `double`, `decimal(12,2)`), and PostgreSQL reports `text`,
+  `double precision` and `numeric` for the same columns (monitor/checks/soda_sources.py).
 
 tests/test_library_contracts.py and tests/test_soda.py hold all three to the installed Soda:
 an upgrade that breaks one fails there, by name, instead of silently phoning home or losing
@@ -42,7 +45,14 @@ from soda.sampler.sample_context import SampleContext  # noqa: E402
 from soda.sampler.sampler import Sampler  # noqa: E402
 from soda.scan import Scan  # noqa: E402
 
-__all__ = ["SampleContext", "Sampler", "Scan", "sample_table", "scope_data_source"]
+__all__ = [
+    "SampleContext",
+    "Sampler",
+    "Scan",
+    "add_type_synonyms",
+    "sample_table",
+    "scope_data_source",
+]
 
 
 def scope_data_source(scan: Scan, name: str, schema: str) -> None:
@@ -55,3 +65,10 @@ def scope_data_source(scan: Scan, name: str, schema: str) -> None:
 def sample_table(context: SampleContext) -> str:
     """The table a failed-rows sample was taken from."""
     return context.partition.table.table_name
+
+
+def add_type_synonyms(scan: Scan, name: str, synonyms: dict[str, list[str]]) -> None:
+    """Have data source `name`'s schema checks accept, for each type the engine reports, the
+    names in `synonyms` too (Soda's per-engine `SCHEMA_CHECK_TYPES_MAPPING`)."""
+    source = scan._data_source_manager.get_data_source(name)
+    source.SCHEMA_CHECK_TYPES_MAPPING = {**source.SCHEMA_CHECK_TYPES_MAPPING, **synonyms}

@@ -1,7 +1,7 @@
 """The monitor's one door to the database: a DB-API connection and the few calls it needs.
 
 Everything the monitor reads or writes goes through `Database`, so another engine means
-another implementation of these methods, not changes across the monitor.
+another engine in monitor/storage/engines.py, not changes across the monitor.
 """
 
 from __future__ import annotations
@@ -10,34 +10,38 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import duckdb
+from monitor.storage.engines import Engine, engine_of
 
 
 class Database:
-    """A DuckDB connection, possibly SQLMesh's own (one process may hold the file)."""
+    """A warehouse connection, possibly SQLMesh's own (one process may hold a DuckDB file);
+    SQL is written in DuckDB's dialect and `engine` runs it on whichever engine it is."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, connection: Any) -> None:
         self.connection = connection
+        self.engine: Engine = engine_of(connection)
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> None:
-        self.connection.execute(sql, parameters)
+        self.engine.run(self.connection, sql, parameters)
 
     def rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """The query's rows as dicts, keyed by column name."""
-        cursor = self.connection.execute(sql, parameters)
+        cursor = self.engine.run(self.connection, sql, parameters)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def value(self, sql: str, parameters: Sequence[Any] = ()) -> Any:
-        row = self.connection.execute(sql, parameters).fetchone()
+        row = self.engine.run(self.connection, sql, parameters).fetchone()
         return None if row is None else row[0]
 
     def insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         rows = list(rows)
         if rows:
             marks = ", ".join("?" for _ in columns)
-            self.connection.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows
+            self.engine.run_many(
+                self.connection,
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                rows,
             )
 
     def relations(self, schemas: Iterable[str]) -> set[str]:
@@ -48,7 +52,8 @@ class Database:
         marks = ", ".join("?" for _ in wanted)
         return {
             f"{schema}.{name}"
-            for schema, name in self.connection.execute(
+            for schema, name in self.engine.run(
+                self.connection,
                 "SELECT table_schema, table_name FROM information_schema.tables "
                 f"WHERE table_catalog = current_database() AND table_schema IN ({marks})",
                 wanted,
@@ -59,7 +64,8 @@ class Database:
         """Column name -> type of a table or view."""
         schema, name = relation.split(".")
         return dict(
-            self.connection.execute(
+            self.engine.run(
+                self.connection,
                 "SELECT column_name, data_type FROM information_schema.columns "
                 "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ? "
                 "ORDER BY ordinal_position",

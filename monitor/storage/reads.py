@@ -1,5 +1,9 @@
 """Every read of the monitor's history. Nothing here writes: `monitor digest`, `problems`,
-`history` and `report` only read, and a warehouse without history reads as empty."""
+`history` and `report` only read, and a warehouse without history reads as empty.
+
+The queries are written once, in SQL every engine the monitor runs on reads after SQLGlot's
+translation (monitor/storage/engines.py): a row's latest value per key is a `row_number()`
+window, not DuckDB's `arg_max`, and groups are named, not `GROUP BY ALL`."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.storage.database import Database
-from monitor.storage.tables import has_history, qualified
+from monitor.storage.tables import TABLES, has_history, qualified
 
 Row = dict[str, Any]
 
@@ -35,7 +39,7 @@ def open_problems(database: Database, environment: str) -> list[Row]:
               AND (p.passed_at IS NULL OR r.checked_at > p.passed_at)
             GROUP BY r.check_id
         )
-        SELECT latest.* EXCLUDE (n), opened.opened_at
+        SELECT {_columns("check_results", "latest")}, opened.opened_at
         FROM latest JOIN opened USING (check_id)
         WHERE latest.n = 1 AND latest.status <> 'pass'
         ORDER BY CASE latest.status WHEN 'error' THEN 0 WHEN 'fail' THEN 1 ELSE 2 END,
@@ -51,10 +55,13 @@ def latest_run(database: Database, environment: str) -> Row | None:
         return None
     rows = database.rows(
         f"""
-        SELECT r.*, count(c.check_id) FILTER (WHERE c.status IN ('fail', 'error')) AS failing
-        FROM {qualified("runs")} AS r LEFT JOIN {qualified("check_results")} AS c USING (run_id)
+        SELECT r.*, (
+            SELECT count(*) FROM {qualified("check_results")} AS c
+            WHERE c.run_id = r.run_id AND c.status IN ('fail', 'error')
+        ) AS failing
+        FROM {qualified("runs")} AS r
         WHERE r.environment = ?
-        GROUP BY ALL ORDER BY r.finished_at DESC LIMIT 1
+        ORDER BY r.finished_at DESC LIMIT 1
         """,
         [environment],
     )
@@ -67,11 +74,12 @@ def latest_statuses(database: Database, environment: str, as_of: datetime) -> li
         return []
     return database.rows(
         f"""
-        SELECT check_id, arg_max(business_unit, checked_at) AS business_unit,
-               arg_max(status, checked_at) AS status
-        FROM {qualified("check_results")}
-        WHERE environment = ? AND checked_at <= ?
-        GROUP BY check_id
+        SELECT check_id, business_unit, status FROM (
+            SELECT check_id, business_unit, status,
+                   row_number() OVER (PARTITION BY check_id ORDER BY checked_at DESC) AS n
+            FROM {qualified("check_results")}
+            WHERE environment = ? AND checked_at <= ?
+        ) AS latest WHERE n = 1
         """,
         [environment, as_of],
     )
@@ -94,14 +102,16 @@ def daily_counts(
     """The last row count of each day in [since, the day of `before`), oldest first."""
     rows = database.rows(
         f"""
-        SELECT counted_at::DATE AS day, arg_max(row_count, counted_at) AS rows
-        FROM {qualified("row_counts")}
-        WHERE dataset = ? AND environment = ? AND counted_at >= ? AND counted_at::DATE < ?::DATE
-        GROUP BY day ORDER BY day
+        SELECT day, row_count FROM (
+            SELECT counted_at::DATE AS day, row_count,
+                   row_number() OVER (PARTITION BY counted_at::DATE ORDER BY counted_at DESC) AS n
+            FROM {qualified("row_counts")}
+            WHERE dataset = ? AND environment = ? AND counted_at >= ? AND counted_at::DATE < ?::DATE
+        ) AS daily WHERE n = 1 ORDER BY day
         """,
         [dataset, environment, since, before],
     )
-    return [row["rows"] for row in rows]
+    return [row["row_count"] for row in rows]
 
 
 def row_counts_with_previous(database: Database, environment: str, as_of: datetime) -> list[Row]:
@@ -109,33 +119,51 @@ def row_counts_with_previous(database: Database, environment: str, as_of: dateti
     at least a day older, else the earliest one before it (a young history still shows a trend)."""
     if not has_history(database):
         return []
-    return database.rows(
+    rows = database.rows(
         f"""
         WITH counts AS (
             SELECT * FROM {qualified("row_counts")} WHERE environment = ? AND counted_at <= ?
         ), latest AS (
             SELECT dataset, max(counted_at) AS counted_at FROM counts GROUP BY dataset
+        ), earlier AS (
+            SELECT p.dataset, p.row_count, p.counted_at,
+                   row_number() OVER (
+                       PARTITION BY p.dataset
+                       ORDER BY p.counted_at <= latest.counted_at - INTERVAL 1 DAY DESC,
+                                CASE WHEN p.counted_at <= latest.counted_at - INTERVAL 1 DAY
+                                     THEN p.counted_at END DESC,
+                                p.counted_at
+                   ) AS n
+            FROM latest JOIN counts AS p
+              ON p.dataset = latest.dataset AND p.counted_at < latest.counted_at
         )
-        SELECT latest.dataset, latest.counted_at, c.row_count AS rows,
-               coalesce(
-                   arg_max({{'rows': p.row_count, 'at': p.counted_at}}, p.counted_at)
-                       FILTER (WHERE p.counted_at <= latest.counted_at - INTERVAL 1 DAY),
-                   arg_min({{'rows': p.row_count, 'at': p.counted_at}}, p.counted_at)
-               ) AS previous
+        SELECT latest.dataset, latest.counted_at, c.row_count,
+               earlier.row_count AS previous_count, earlier.counted_at AS previous_at
         FROM latest
         JOIN counts AS c USING (dataset, counted_at)
-        LEFT JOIN counts AS p ON p.dataset = latest.dataset AND p.counted_at < latest.counted_at
-        GROUP BY ALL ORDER BY latest.dataset
+        LEFT JOIN earlier ON earlier.dataset = latest.dataset AND earlier.n = 1
+        ORDER BY latest.dataset
         """,
         [environment, as_of],
     )
+    return [
+        {
+            "dataset": row["dataset"],
+            "counted_at": row["counted_at"],
+            "rows": row["row_count"],
+            "previous": None
+            if row["previous_at"] is None
+            else {"rows": row["previous_count"], "at": row["previous_at"]},
+        }
+        for row in rows
+    ]
 
 
 def last_schema(database: Database, dataset: str, environment: str) -> dict[str, str] | None:
     """Column name -> type as the last run saw `dataset`, or None if never seen."""
     stored = database.value(
-        f"SELECT arg_max(columns, observed_at) FROM {qualified('schemas')} "
-        "WHERE dataset = ? AND environment = ?",
+        f"SELECT columns FROM {qualified('schemas')} "
+        "WHERE dataset = ? AND environment = ? ORDER BY observed_at DESC LIMIT 1",
         [dataset, environment],
     )
     return None if stored is None else json.loads(stored)
@@ -147,8 +175,10 @@ def open_incidents(database: Database, environment: str) -> dict[str, Row]:
         return {}
     rows = database.rows(
         f"""
-        SELECT * FROM {qualified("incidents")} WHERE environment = ?
-        QUALIFY row_number() OVER (PARTITION BY root ORDER BY created_at DESC) = 1
+        SELECT {_columns("incidents", "latest")} FROM (
+            SELECT *, row_number() OVER (PARTITION BY root ORDER BY created_at DESC) AS n
+            FROM {qualified("incidents")} WHERE environment = ?
+        ) AS latest WHERE n = 1
         """,
         [environment],
     )
@@ -251,7 +281,9 @@ def runs_of_environment_since(database: Database, environment: str, since: datet
         LEFT JOIN {qualified("check_results")} AS c
                ON c.run_id = r.run_id AND c.environment = r.environment
         WHERE r.environment = ? AND r.started_at >= ?
-        GROUP BY ALL ORDER BY r.started_at DESC
+        GROUP BY r.run_id, r.environment, r.trigger, r.started_at, r.finished_at, r.outcome,
+                 r.message
+        ORDER BY r.started_at DESC
         """,
         [environment, since],
     )
@@ -264,16 +296,19 @@ def learning_monitors(database: Database, environment: str, as_of: datetime) -> 
         return []
     return database.rows(
         f"""
-        SELECT * FROM (
-            SELECT dataset, arg_max(business_unit, checked_at) AS business_unit,
-                   arg_max(check_name, checked_at) AS check_name,
-                   arg_max(message, checked_at) AS message
+        SELECT dataset, business_unit, check_name, message FROM (
+            SELECT dataset, business_unit, check_name, message,
+                   row_number() OVER (PARTITION BY check_id, dataset ORDER BY checked_at DESC) AS n
             FROM {qualified("check_results")}
             WHERE environment = ? AND source = 'monitor' AND checked_at <= ?
-            GROUP BY check_id, dataset
-        )
-        WHERE starts_with(message, 'learning:')
+        ) AS latest
+        WHERE n = 1 AND starts_with(message, 'learning:')
         ORDER BY dataset, check_name
         """,
         [environment, as_of],
     )
+
+
+def _columns(table: str, alias: str) -> str:
+    """`alias.column, ...` for every column of a monitor table: a portable `* EXCLUDE (...)`."""
+    return ", ".join(f"{alias}.{column}" for column in TABLES[table])

@@ -44,7 +44,7 @@ MODEL (
 
 SELECT
   session_id::TEXT AS session_id,
-  ANY_VALUE(user_id)::TEXT AS user_id,
+  MIN(user_id)::TEXT AS user_id,
   MIN(created_at)::TIMESTAMP AS started_at,
   MAX(created_at)::TIMESTAMP AS ended_at,
   (
@@ -60,7 +60,7 @@ SELECT
     event_type = 'package_shipped')::INT AS packages_shipped,
   COUNT(DISTINCT product_id) FILTER(WHERE
     event_type = 'page_view')::INT AS products_viewed,
-  ANY_VALUE(order_id) FILTER(WHERE
+  MIN(order_id) FILTER(WHERE
     event_type = 'checkout')::TEXT AS order_id,
   (
     COUNT(*) FILTER(WHERE

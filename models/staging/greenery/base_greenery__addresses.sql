@@ -31,7 +31,7 @@ SELECT
     THEN 'missing_key'
     WHEN ROW_NUMBER() OVER (PARTITION BY address_id ORDER BY _loaded_at DESC, _source_line) > 1
     THEN 'duplicate_key'
-    WHEN NOT COALESCE(REGEXP_FULL_MATCH(LPAD(TRIM(zipcode), 5, '0'), '[0-9]{5}'), FALSE)
+    WHEN NOT COALESCE(REGEXP_MATCHES(LPAD(TRIM(zipcode), 5, '0'), '^[0-9]{5}$'), FALSE)
     THEN 'invalid_zipcode'
   END::TEXT AS rejected_because,
   _loaded_at::TIMESTAMP AS _loaded_at,

@@ -17,7 +17,7 @@ MODEL (
     )),
     not_null(columns := (address_id, zipcode)),
     forall(criteria := (
-      REGEXP_FULL_MATCH(zipcode, '[0-9]{5}')
+      REGEXP_MATCHES(zipcode, '^[0-9]{5}$')
     ))
   )
 );
