@@ -186,13 +186,14 @@ def _rows(folder: Path) -> int:
 def bench_environment(sink: str, folder: Path) -> dict[str, str]:
     """The caller's environment, with alerts sent to the benchmark's own sink, never to a
     channel of the project's apprise.yml: an apprise config of its own, in `folder`, declares
-    the sink alone."""
+    the sink alone. The monitor is on whatever the caller set: it is part of what is measured."""
     config = folder / "apprise.yml"
     config.write_text(f"urls:\n  - {sink}\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("APPRISE_", "MONITOR_"))}
     return {
         **env,
         "APPRISE_CONFIG_PATH": str(config),
+        "GREENERY_MONITOR": "on",
         "SQLMESH__DISABLE_ANONYMIZED_ANALYTICS": "true",
     }
 
