@@ -82,3 +82,46 @@ def changed_since_previous_version(
     first = previous(at).is_(exp.null())
     changes = [exp.NullSafeNEQ(this=column, expression=previous(column)) for column in tracked]
     return exp.or_(first, *changes)
+
+
+def _incremental_run(evaluator: MacroEvaluator) -> bool:
+    """Whether this evaluation adds to the model's table rather than building it from scratch.
+
+    SQLMesh replaces the table on a model version's first insert (no intervals yet, or after a
+    restatement, which clears them all for models incremental by key), so the query must then
+    read every row. Outside an evaluation (loading, unit tests, rendering for other engines, the
+    bench's floor) there is no snapshot: the query is the whole-history one.
+    """
+    snapshot = evaluator.locals.get("snapshot")
+    this_model = evaluator.locals.get("this_model")
+    if snapshot is None or this_model is None or not evaluator.locals.get("snapshot_table_exists"):
+        return False
+    table = this_model if isinstance(this_model, str) else this_model.sql(dialect="duckdb")
+    dev_table = snapshot.table_name(is_deployable=False)
+    is_dev = dev_table != snapshot.table_name(is_deployable=True) and table.replace('"', "") == (
+        dev_table.replace('"', "")
+    )
+    return bool(snapshot.dev_intervals if is_dev else snapshot.intervals)
+
+
+@macro()
+def full_rebuild(evaluator: MacroEvaluator) -> exp.Expression:
+    """TRUE when the model is built from scratch (first build, restatement), else FALSE. Models
+    incremental by key filter their inputs with `@full_rebuild() OR <the keys touched since
+    @processed_until()>`; SQLMesh's optimizer drops the filter when it is TRUE."""
+    return exp.false() if _incremental_run(evaluator) else exp.true()
+
+
+@macro()
+def processed_until(evaluator: MacroEvaluator) -> exp.Expression:
+    """The newest `_loaded_at` the model's table holds: the loader stamps every row it writes
+    with its load time, so raw rows loaded later (the keys each delivery replaced) are the ones
+    no run has processed yet. 1970-01-01 when the model is built from scratch (every row is new)
+    and when its table is empty."""
+    epoch = exp.cast(exp.Literal.string("1970-01-01 00:00:00"), exp.DataType.build("TIMESTAMP"))
+    if not _incremental_run(evaluator):
+        return epoch
+    this_model = evaluator.locals["this_model"]
+    table = exp.to_table(this_model) if isinstance(this_model, str) else this_model.copy()
+    newest = exp.select(exp.func("MAX", exp.column("_loaded_at"))).from_(table)
+    return exp.func("COALESCE", exp.Subquery(this=newest), epoch)

@@ -40,8 +40,20 @@ def _corrupt(day: Path, bad: Path) -> tuple[str, str]:
     return changed[0], changed[1]
 
 
+#: Models incremental by key, rebuilt whole by the restatement; `_loaded_at` says when the rows
+#: they were computed from landed, so it differs from a clean load's and is left out.
+BY_KEY = {
+    "intermediate.int_order_items__priced": "order_id, product_id",
+    "core.fct_orders": "order_id",
+    "marketing.user_order_totals": "user_id",
+}
+
+
 def _history(context: Context) -> dict[str, list[tuple]]:
-    return {t: query(context, f"SELECT * FROM {t} ORDER BY {key}") for t, key in HISTORY.items()}
+    history = {t: query(context, f"SELECT * FROM {t} ORDER BY {key}") for t, key in HISTORY.items()}
+    for t, key in BY_KEY.items():
+        history[t] = query(context, f"SELECT * EXCLUDE (_loaded_at) FROM {t} ORDER BY {key}")
+    return history
 
 
 def test_a_corrected_day_restated_gives_the_history_of_a_clean_load(tmp_path: Path) -> None:

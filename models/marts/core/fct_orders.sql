@@ -1,13 +1,15 @@
 MODEL (
   name core.fct_orders,
-  kind FULL,
+  kind INCREMENTAL_BY_UNIQUE_KEY (
+    unique_key order_id
+  ),
   owner data_team,
   grain order_id,
   depends_on [staging.stg_greenery__users, staging.stg_greenery__addresses], /* assert_references targets: the audits must read this environment's tables */
   tags (
     core
   ),
-  description 'One row per order: who ordered, promo and discount, costs, items, shipping service, estimated and actual delivery, days to deliver and whether the delivery was late.',
+  description 'One row per order: who ordered, promo and discount, costs, items, shipping service, estimated and actual delivery, days to deliver and whether the delivery was late. Incremental by key: a daily run computes again only the orders whose order row, lines or promo were loaded since its last run; a first build or a restatement computes every order. An order that leaves staging (redelivered and rejected) keeps its last row until the model is restated.',
   column_descriptions (
     order_id = 'Order key.',
     user_id = 'User who ordered.',
@@ -26,7 +28,8 @@ MODEL (
     estimated_delivery_at = 'Promised delivery (UTC), sometimes missing.',
     delivered_at = 'Actual delivery (UTC), NULL until delivered.',
     days_to_deliver = 'Calendar days from the order date to the delivery date, NULL until delivered.',
-    is_late = 'Delivered after the promised date; NULL when not delivered or no promise was recorded.'
+    is_late = 'Delivered after the promised date; NULL when not delivered or no promise was recorded.',
+    _loaded_at = 'Newest load time (UTC) of the order, its lines and its promo: the watermark of the daily runs.'
   ),
   audits (
     unique_values(columns := (
@@ -48,12 +51,49 @@ MODEL (
   )
 );
 
-WITH items AS (
+WITH touched_orders AS (
+  SELECT
+    order_id
+  FROM staging.stg_greenery__orders
+  WHERE
+    _loaded_at > @processed_until()
+  UNION
+  SELECT
+    order_id
+  FROM intermediate.int_order_items__priced
+  WHERE
+    _loaded_at > @processed_until()
+  UNION
+  SELECT
+    orders.order_id
+  FROM staging.stg_greenery__orders AS orders
+  JOIN staging.stg_greenery__promos AS promos
+    ON promos.promo_id = orders.promo_id
+  WHERE
+    promos._loaded_at > @processed_until()
+), orders AS (
+  SELECT
+    *
+  FROM staging.stg_greenery__orders
+  WHERE
+    @full_rebuild() OR order_id IN (
+      SELECT
+        order_id
+      FROM touched_orders
+    )
+), items AS (
   SELECT
     order_id,
     COUNT(*) AS distinct_products,
-    SUM(quantity) AS units
+    SUM(quantity) AS units,
+    MAX(_loaded_at) AS _loaded_at
   FROM intermediate.int_order_items__priced
+  WHERE
+    @full_rebuild() OR order_id IN (
+      SELECT
+        order_id
+      FROM touched_orders
+    )
   GROUP BY
     order_id
 )
@@ -74,11 +114,16 @@ SELECT
   orders.shipping_service::TEXT AS shipping_service,
   orders.estimated_delivery_at::TIMESTAMP AS estimated_delivery_at,
   orders.delivered_at::TIMESTAMP AS delivered_at,
-  DATE_DIFF('DAY', orders.created_at, orders.delivered_at)::INT AS days_to_deliver,
+  DATE_DIFF('DAY', orders.created_at::DATE, orders.delivered_at::DATE)::INT AS days_to_deliver,
   (
     orders.delivered_at > orders.estimated_delivery_at
-  )::BOOLEAN AS is_late
-FROM staging.stg_greenery__orders AS orders
+  )::BOOLEAN AS is_late,
+  GREATEST(
+    orders._loaded_at,
+    COALESCE(items._loaded_at, orders._loaded_at),
+    COALESCE(promos._loaded_at, orders._loaded_at)
+  )::TIMESTAMP AS _loaded_at
+FROM orders
 LEFT JOIN staging.stg_greenery__promos AS promos
   ON promos.promo_id = orders.promo_id
 LEFT JOIN items

@@ -6,7 +6,7 @@ MODEL (
   tags (
     marketing
   ),
-  description 'Grain: one row per user (user_id), buyers and non-buyers alike. The fct_ name is kept from the course''s mart names, but this is a user-level table, not one row per order. Per user: first and last order, order count, spend, average order value, promo use, what and how much they buy, how their deliveries went, and their buyer segment (none, one-time, repeat). High-value rule: a buyer whose total spend is at or above the 75th percentile of all buyers'' total spend in this build (the top quarter of spenders); non-buyers are never high value. Users that appear only in orders (unknown to staging) are kept, so every purchaser counts.',
+  description 'Grain: one row per user (user_id), buyers and non-buyers alike. The fct_ name is kept from the course''s mart names, but this is a user-level table, not one row per order. Per user: first and last order, order count, spend, average order value, promo use, what and how much they buy, how their deliveries went, and their buyer segment (none, one-time, repeat). High-value rule: a buyer whose total spend is at or above the 75th percentile of all buyers'' total spend in this build (the top quarter of spenders); non-buyers are never high value. Users that appear only in orders (unknown to staging) are kept, so every purchaser counts. A full table over marketing.user_order_totals (the per-buyer sums, incremental by key) and core.dim_users: the threshold compares every buyer with all the others, so it is computed again on every run, from one row per buyer rather than from every order.',
   column_descriptions (
     user_id = 'User key.',
     buyer_segment = 'none (no order), one-time (1 order) or repeat (2 or more orders).',
@@ -35,41 +35,18 @@ MODEL (
   )
 );
 
-WITH orders_per_user AS (
-  SELECT
-    user_id,
-    MIN(ordered_at) AS first_order_at,
-    MAX(ordered_at) AS last_order_at,
-    COUNT(*) AS order_count,
-    SUM(order_total) AS total_spend,
-    AVG(units) AS avg_units_per_order,
-    COUNT(*) FILTER(WHERE
-      NOT promo_id IS NULL) AS promo_orders,
-    AVG(days_to_deliver) AS avg_days_to_deliver,
-    COUNT(*) FILTER(WHERE
-      is_late) AS late_deliveries
-  FROM core.fct_orders
-  GROUP BY
-    user_id
-), products_per_user AS (
-  SELECT
-    user_id,
-    COUNT(DISTINCT product_id) AS distinct_products_bought
-  FROM intermediate.int_order_items__priced
-  GROUP BY
-    user_id
-), high_value_threshold AS (
+WITH high_value_threshold AS (
   SELECT
     QUANTILE_CONT(total_spend, 0.75) AS min_spend
-  FROM orders_per_user
+  FROM marketing.user_order_totals
 ), users AS (
   SELECT
-    COALESCE(dim_users.user_id, orders_per_user.user_id) AS user_id,
-    orders_per_user.*
-    EXCLUDE (user_id)
+    COALESCE(dim_users.user_id, totals.user_id) AS user_id,
+    totals.*
+    EXCLUDE (user_id, _loaded_at)
   FROM core.dim_users AS dim_users
-  FULL OUTER JOIN orders_per_user
-    ON orders_per_user.user_id = dim_users.user_id
+  FULL OUTER JOIN marketing.user_order_totals AS totals
+    ON totals.user_id = dim_users.user_id
 )
 SELECT
   users.user_id::TEXT AS user_id,
@@ -86,12 +63,10 @@ SELECT
   COALESCE(users.total_spend, 0)::DECIMAL(14, 2) AS total_spend,
   @SAFE_DIV(users.total_spend, users.order_count)::DECIMAL(14, 2) AS average_order_value,
   users.avg_units_per_order::DOUBLE AS avg_units_per_order,
-  COALESCE(products_per_user.distinct_products_bought, 0)::INT AS distinct_products_bought,
+  COALESCE(users.distinct_products_bought, 0)::INT AS distinct_products_bought,
   COALESCE(users.promo_orders, 0)::INT AS promo_orders,
   users.avg_days_to_deliver::DOUBLE AS avg_days_to_deliver,
   COALESCE(users.late_deliveries, 0)::INT AS late_deliveries,
   COALESCE(users.total_spend >= high_value_threshold.min_spend, FALSE)::BOOLEAN AS is_high_value
 FROM users
-LEFT JOIN products_per_user
-  ON products_per_user.user_id = users.user_id
 CROSS JOIN high_value_threshold

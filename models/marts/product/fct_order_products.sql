@@ -1,13 +1,13 @@
 MODEL (
   name product.fct_order_products,
-  kind FULL,
+  kind VIEW, /* a projection of intermediate.int_order_items__priced, which is incremental by key: as a view it costs nothing per run and cannot disagree with it */
   owner product,
   grain (order_id, product_id),
   depends_on [core.fct_orders, core.dim_products], /* assert_references targets: the audits must read this environment's tables */
   tags (
     product
   ),
-  description 'One row per order line (order_id, product_id): quantity, the unit price when the order was placed, and the line revenue. Which products sell, in what quantities, and for how much. order_id alone is not unique here (an order holds several products): the write-up''s lesson, kept as the grain audit.',
+  description 'One row per order line (order_id, product_id): quantity, the unit price when the order was placed, and the line revenue. Which products sell, in what quantities, and for how much. order_id alone is not unique here (an order holds several products): the write-up''s lesson, kept as the grain audit. A view of intermediate.int_order_items__priced (incremental by key), without its load-time watermark.',
   column_descriptions (
     order_id = 'Order.',
     product_id = 'Product.',

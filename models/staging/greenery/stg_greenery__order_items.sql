@@ -7,7 +7,8 @@ MODEL (
   column_descriptions (
     order_id = 'Order the line belongs to.',
     product_id = 'Product ordered.',
-    quantity = 'Units of the product in the order.'
+    quantity = 'Units of the product in the order.',
+    _loaded_at = 'When the loader landed the row (UTC); models incremental by key process the rows loaded since their last run.'
   ),
   audits (
     unique_combination_of_columns(columns := (order_id, product_id)),
@@ -19,7 +20,8 @@ MODEL (
 SELECT
   order_id::TEXT AS order_id,
   product_id::TEXT AS product_id,
-  quantity::INT AS quantity
+  quantity::INT AS quantity,
+  _loaded_at::TIMESTAMP AS _loaded_at
 FROM staging.base_greenery__order_items
 WHERE
   rejected_because IS NULL

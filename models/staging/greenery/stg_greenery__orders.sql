@@ -17,7 +17,8 @@ MODEL (
     shipping_service = 'Carrier (ups, fedex, usps, dhl), NULL until shipped.',
     estimated_delivery_at = 'Delivery date promised at shipping (UTC); sometimes missing.',
     delivered_at = 'When the package was delivered (UTC), NULL until delivered.',
-    status = 'preparing, shipped or delivered.'
+    status = 'preparing, shipped or delivered.',
+    _loaded_at = 'When the loader landed the row (UTC); models incremental by key process the rows loaded since their last run.'
   ),
   audits (
     unique_values(columns := (
@@ -41,7 +42,8 @@ SELECT
   shipping_service::TEXT AS shipping_service,
   estimated_delivery_at::TIMESTAMP AS estimated_delivery_at,
   delivered_at::TIMESTAMP AS delivered_at,
-  status::TEXT AS status
+  status::TEXT AS status,
+  _loaded_at::TIMESTAMP AS _loaded_at
 FROM staging.base_greenery__orders
 WHERE
   rejected_because IS NULL

@@ -9,7 +9,8 @@ MODEL (
     product_name = 'Plant name.',
     price = 'Unit price in dollars in this version.',
     inventory = 'Units in stock in this version.',
-    _export_as_of = 'As-of time of the export that delivered the version (UTC).'
+    _export_as_of = 'As-of time of the export that delivered the version (UTC).',
+    _loaded_at = 'When the loader landed the row (UTC); models incremental by key process the rows loaded since their last run.'
   ),
   audits (
     not_null(columns := (product_id, price, _export_as_of))
@@ -21,7 +22,8 @@ SELECT
   name::TEXT AS product_name,
   price::DECIMAL(12, 2) AS price,
   inventory::INT AS inventory,
-  _export_as_of::TIMESTAMP AS _export_as_of
+  _export_as_of::TIMESTAMP AS _export_as_of,
+  _loaded_at::TIMESTAMP AS _loaded_at
 FROM raw.products_versions
 WHERE
   NOT product_id IS NULL AND @product_value_rule(price, inventory) IS NULL

@@ -8,7 +8,8 @@ MODEL (
     promo_id = 'Normalised promo key: lower case, trimmed, words joined by -.',
     promo_name = 'The promo id as the source spells it.',
     discount = 'Dollars taken off an order that uses the promo.',
-    status = 'active or inactive.'
+    status = 'active or inactive.',
+    _loaded_at = 'When the loader landed the row (UTC); models incremental by key process the rows loaded since their last run.'
   ),
   audits (
     unique_values(columns := (
@@ -23,7 +24,8 @@ SELECT
   promo_id::TEXT AS promo_id,
   promo_name::TEXT AS promo_name,
   discount::DECIMAL(12, 2) AS discount,
-  status::TEXT AS status
+  status::TEXT AS status,
+  _loaded_at::TIMESTAMP AS _loaded_at
 FROM staging.base_greenery__promos
 WHERE
   rejected_because IS NULL
