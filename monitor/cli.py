@@ -22,6 +22,7 @@ from monitor.channels import Channel, Channels, load_channels
 from monitor.presentation.digest import Digest, build_digest
 from monitor.presentation.markdown import digest_text
 from monitor.presentation.report import build_report
+from monitor.presentation.review import print_review
 from monitor.presentation.terminal import (
     open_problems_table,
     print_digest,
@@ -29,6 +30,7 @@ from monitor.presentation.terminal import (
     results_table,
 )
 from monitor.results import CheckResult, Source, Status
+from monitor.review.review import review_environment
 from monitor.runner import monitor_environment
 from monitor.settings import Settings
 from monitor.storage import reads
@@ -40,6 +42,10 @@ DEFAULT_REPORT = PROJECT_ROOT / "reports" / "monitor.html"
 CHANNELS_HELP = (
     "list the channels as loaded (secrets hidden), what each hears, and the problems of the "
     "configuration; exit 1 when there are any"
+)
+REVIEW_HELP = (
+    "what a dev environment changes against prod: rows, columns and key figures of the changed "
+    "models and the marts downstream; exit 1 when a key figure moves beyond its tolerance"
 )
 DAILY_HELP = (
     "land the new day, `sqlmesh run` (checks and alerts follow), send the digest, write the "
@@ -73,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--unit", choices=UNITS, help="only this unit")
     report = add("report", _report, "write the static HTML report (one file, works offline)")
     report.add_argument("--out", type=Path, default=DEFAULT_REPORT)
+    add("review", _review, REVIEW_HELP)
     add("problems", _problems, "list the open problems, worst first")
     recent = add("history", _history, "list recent results, problems first")
     recent.add_argument("--dataset", help="only this dataset (schema.table)")
@@ -182,6 +189,20 @@ def _environment_snapshots(context, environment: str) -> dict:
             f"apply one with `sqlmesh plan {environment}` first."
         )
     return {s.name: s for s in context.state_reader.get_snapshots(found.snapshots).values()}
+
+
+def _review(args: argparse.Namespace) -> int:
+    if args.environment == "prod":
+        raise ExpectedError(
+            "A review compares a dev environment with prod: pass --environment <name> of one "
+            "(`sqlmesh plan <name>` creates it)."
+        )
+    context = open_context(warehouse_path())
+    snapshots = _environment_snapshots(context, args.environment)
+    with console.status(f"Reviewing {args.environment} against prod..."):
+        review = review_environment(context.engine_adapter, snapshots, args.environment)
+    print_review(review, console)
+    return 1 if review.beyond_tolerance else 0
 
 
 def _digest(args: argparse.Namespace) -> int:

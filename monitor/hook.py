@@ -3,7 +3,9 @@
 config.yaml runs the macros in macros/monitor_hooks.py, which call these on SQLMesh's own
 connection for the environment being applied or run:
 - `before_all` records that an apply or run started;
-- `after_all` checks the environment, alerts, and finishes that record.
+- `after_all` checks the environment, alerts, and finishes that record; after an apply to a
+  dev environment it also reviews the change against prod (monitor/review/), prints the
+  review and sends it to the channels that hear the changed models.
 SQLMesh skips `after_all` when an apply fails, so a start without an end is how the next
 monitor run learns of the failure (monitor/checks/pipeline.py). Whatever goes wrong in the
 monitor is printed as one paragraph and swallowed: the apply's or run's result stands.
@@ -55,8 +57,28 @@ def after_all(adapter: EngineAdapter, environment: str, snapshots: dict[str, Sna
         )
         stream = sys.stderr if outcome.told_badly else sys.stdout
         print(outcome.summary(environment), file=stream)
+        if environment != "prod":
+            _guarded(
+                lambda: _review(adapter, environment, snapshots, outcome.run_id),
+                "could not review the change",
+            )
 
     _guarded(check, "failed")
+
+
+def _review(
+    adapter: EngineAdapter, environment: str, snapshots: dict[str, Snapshot], run_id: str
+) -> None:
+    """Print the review of a dev environment against prod, and send it."""
+    from rich.console import Console
+
+    from monitor.presentation.review import print_review
+    from monitor.runner import review_and_tell
+
+    review, deliveries = review_and_tell(adapter, snapshots, environment, run_id)
+    print_review(review, Console())
+    for failed in (d for d in deliveries if d.error):
+        print(f"REVIEW DELIVERY FAILED to {failed.channel}: {failed.error}", file=sys.stderr)
 
 
 def _guarded(step: Callable[[], None], what: str) -> None:

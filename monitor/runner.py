@@ -12,7 +12,7 @@ from sqlmesh.core.engine_adapter import EngineAdapter
 from sqlmesh.core.snapshot import Snapshot
 
 from greenery.layout import prod_name, view_schema
-from monitor.alerts.delivery import Delivery, deliver_pending, record_messages
+from monitor.alerts.delivery import Delivery, deliver_pending, record_messages, record_review
 from monitor.alerts.incidents import IncidentEvent, decide_events, group_incidents, record_events
 from monitor.channels import ChannelProblem, load_channels
 from monitor.checks import pipeline
@@ -22,6 +22,7 @@ from monitor.checks.soda import run_soda_checks
 from monitor.datasets import dataset_name, from_models
 from monitor.presentation.terminal import run_summary
 from monitor.results import CheckResult, Source, Status
+from monitor.review.review import Review, review_environment, store_review
 from monitor.settings import Settings
 from monitor.storage import reads, writes
 from monitor.storage.database import Database, now
@@ -124,6 +125,24 @@ def monitor_environment(
     record_messages(database, run.run_id, environment, events, channels, settings.report_url)
     deliveries = deliver_pending(database, channels, settings.delivery_deadline)
     return Outcome(run.run_id, results, events, deliveries, channels.problems)
+
+
+def review_and_tell(
+    adapter: EngineAdapter,
+    snapshots: dict[str, Snapshot],
+    environment: str,
+    run_id: str,
+    settings: Settings | None = None,
+) -> tuple[Review, list[Delivery]]:
+    """Review a dev environment against prod and send the review, one message per channel
+    that hears a changed model, with the run `run_id` that checked the environment."""
+    settings = settings or Settings.from_environment()
+    database = Database(adapter.connection)
+    review = review_environment(adapter, snapshots, environment)
+    store_review(database, run_id, review)
+    channels = load_channels(settings)
+    record_review(database, run_id, review, channels)
+    return review, deliver_pending(database, channels, settings.delivery_deadline)
 
 
 def _lineage(snapshots: dict[str, Snapshot]) -> dict[str, set[str]]:

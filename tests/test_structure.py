@@ -1,7 +1,7 @@
 """The structure the README promises: each layer imports only from layers below it.
 
 The monitor's layers, top to bottom: entry points (`cli`, `hook`) -> `runner` ->
-`presentation` -> `alerts` -> `channels` -> `checks` -> `storage` -> what every layer
+`presentation` -> `alerts` -> `channels` -> `review` -> `checks` -> `storage` -> what every layer
 shares (`results`, `datasets`, `settings`). Below the monitor and the EL step sits the
 project's plumbing, `greenery`, which imports neither.
 """
@@ -19,6 +19,7 @@ MONITOR_LAYERS = (
     ("monitor.presentation",),
     ("monitor.alerts",),
     ("monitor.channels",),
+    ("monitor.review",),
     ("monitor.checks",),
     ("monitor.storage",),
     ("monitor.results", "monitor.datasets", "monitor.settings"),

@@ -13,6 +13,7 @@ from typing import Any
 
 from monitor.alerts.incidents import IncidentEvent
 from monitor.channels import Channel, code_block, escape
+from monitor.review.review import Review
 
 #: Up to this many events a message shows each in full; more become one line each.
 DETAILED_LIMIT = 5
@@ -46,6 +47,38 @@ def compose_message(
         parts = ["\n".join(f"- {_headline(event, channel)}" for event in events)]
     where = f"the report ({escape(report_url, channel.format)}) or " if report_url else ""
     parts.append(f"Every open problem: {where}`monitor problems --environment {environment}`.")
+    return title, "\n\n".join(parts)
+
+
+def compose_review(review: Review, channel: Channel) -> tuple[str, str]:
+    """The title and Markdown body of a plan review: the key figures beyond tolerance first,
+    then each changed model with why SQLMesh rebuilt it or not, and a sample of changed rows."""
+    beyond = review.beyond_tolerance
+    flag = f"{len(beyond)} key figure(s) beyond tolerance" if beyond else "key figures within"
+    title = (
+        f"[{'BEYOND TOLERANCE' if beyond else 'REVIEW'}] Greenery plan review "
+        f"({review.environment}): {len(review.models)} model(s) changed, {flag}"
+    )
+    parts = []
+    if beyond:
+        parts.append(
+            "**Beyond tolerance**\n"
+            + "\n".join(f"- {escape(m.name, channel.format)}: {m.said()}" for m in beyond)
+        )
+    for model in review.models:
+        lines = [f"**{_name(model.dataset, channel)}** · {model.why}"]
+        lines += [f"- {escape(line, channel.format)}" for line in model.said(review.environment)]
+        if model.sample:
+            lines.append("Changed rows (personal data masked):")
+            lines.append(code_block(_table(model.sample), channel.format))
+        parts.append("\n".join(lines))
+    within = [m for m in review.figures_to_say if not m.beyond_tolerance]
+    if within:
+        parts.append(
+            "**Key figures within tolerance** (those that moved, and the headline ones)\n"
+            + "\n".join(f"- {escape(m.name, channel.format)}: {m.said()}" for m in within)
+        )
+    parts.append(f"Again: `monitor review --environment {review.environment}`.")
     return title, "\n\n".join(parts)
 
 

@@ -14,11 +14,12 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from monitor.alerts.compose import compose_message
+from monitor.alerts.compose import compose_message, compose_review
 from monitor.alerts.incidents import IncidentEvent
 from monitor.channels import Channel
+from monitor.review.review import Review
 from monitor.storage import reads, writes
 from monitor.storage.database import Database, now
 
@@ -51,19 +52,38 @@ def record_messages(
         heard = [event for event in events if channel.hears(event.route)]
         if heard:
             title, body = compose_message(heard, environment, channel, report_url)
-            rows.append(
-                {
-                    "message_id": uuid.uuid4().hex[:12],
-                    "run_id": run_id,
-                    "environment": environment,
-                    "channel": channel.label,
-                    "created_at": created,
-                    "title": title,
-                    "body": body,
-                }
-            )
+            rows.append(_message(run_id, environment, channel, created, title, body))
     writes.append(database, "messages", rows)
     return len(rows)
+
+
+def record_review(
+    database: Database, run_id: str, review: Review, channels: Iterable[Channel]
+) -> int:
+    """Store a plan review as one message for every channel that hears a changed model's
+    unit, owner or tags, to go out with `deliver_pending` as every message does; how many."""
+    created = now()
+    rows = [
+        _message(run_id, review.environment, channel, created, *compose_review(review, channel))
+        for channel in channels
+        if review.models and channel.hears(review.route)
+    ]
+    writes.append(database, "messages", rows)
+    return len(rows)
+
+
+def _message(
+    run_id: str, environment: str, channel: Channel, created: datetime, title: str, body: str
+) -> dict[str, object]:
+    return {
+        "message_id": uuid.uuid4().hex[:12],
+        "run_id": run_id,
+        "environment": environment,
+        "channel": channel.label,
+        "created_at": created,
+        "title": title,
+        "body": body,
+    }
 
 
 def deliver_pending(database: Database, channels: list[Channel], deadline: float) -> list[Delivery]:

@@ -207,6 +207,7 @@ def build_report(
         generated_at=generated_at,
         incidents=incidents(database, environment, generated_at),
         problems=problems(database, environment, generated_at),
+        reviews=plan_reviews(database),
         datasets=datasets,
         latest=latest_statuses(datasets),
         runs=run_rows,
@@ -229,6 +230,39 @@ def template() -> Template:
     environment.filters["when"] = format_time
     environment.filters["number"] = lambda n: "-" if n is None else f"{n:,}"
     return environment.get_template(TEMPLATE)
+
+
+# --- plan reviews --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanReview:
+    """The newest review of one dev environment against prod, as its run said it."""
+
+    environment: str
+    reviewed_at: datetime
+    beyond_tolerance: int
+    beyond: list[str]
+    models: list[dict[str, Any]]
+    within: list[str]
+
+
+def plan_reviews(database: Database) -> list[PlanReview]:
+    """The newest review of each dev environment: changes on their way to prod."""
+    reviews = []
+    for row in reads.latest_reviews(database):
+        said = json.loads(row["review"])
+        reviews.append(
+            PlanReview(
+                row["environment"],
+                row["reviewed_at"],
+                row["beyond_tolerance"],
+                said["beyond"],
+                said["models"],
+                said["within"],
+            )
+        )
+    return reviews
 
 
 # --- open problems -------------------------------------------------------------------------------

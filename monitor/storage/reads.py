@@ -312,3 +312,21 @@ def learning_monitors(database: Database, environment: str, as_of: datetime) -> 
 def _columns(table: str, alias: str) -> str:
     """`alias.column, ...` for every column of a monitor table: a portable `* EXCLUDE (...)`."""
     return ", ".join(f"{alias}.{column}" for column in TABLES[table])
+
+
+def latest_reviews(database: Database) -> list[Row]:
+    """The newest plan review of each dev environment, newest first."""
+    if not has_history(database):
+        return []
+    return database.rows(
+        f"""
+        WITH ranked AS (
+            SELECT *, row_number() OVER (
+                PARTITION BY environment ORDER BY reviewed_at DESC
+            ) AS n
+            FROM {qualified("reviews")}
+        )
+        SELECT run_id, environment, reviewed_at, models_changed, beyond_tolerance, review
+        FROM ranked WHERE n = 1 ORDER BY reviewed_at DESC
+        """
+    )

@@ -89,6 +89,15 @@ TABLES: dict[str, dict[str, str]] = {
         "title": "VARCHAR",
         "body": "VARCHAR",
     },
+    # One row per plan review of a dev environment against prod (monitor/review/).
+    "reviews": {
+        "run_id": "VARCHAR",
+        "environment": "VARCHAR",
+        "reviewed_at": "TIMESTAMP",
+        "models_changed": "BIGINT",
+        "beyond_tolerance": "BIGINT",
+        "review": "VARCHAR",  # JSON: the lines the terminal prints (Review.said)
+    },
     "deliveries": {
         "message_id": "VARCHAR",
         "channel": "VARCHAR",
