@@ -45,6 +45,6 @@ test: setup
 	cd $(ROOT) && $(BIN)/pytest
 
 # The scale benchmark (bench/): every step at each scale, against plain DuckDB on the same SQL.
-SCALES ?= 1 10 100 1000
+SCALES ?= 1 10 100 1000 3000
 bench: setup
 	cd $(ROOT) && $(BIN)/python -m bench --scales $(SCALES)

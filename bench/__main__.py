@@ -22,7 +22,7 @@ from bench.scenario import bench_environment, history_end, run_scale, utc_today
 from greenery.paths import PROJECT_ROOT
 from tests.servers import http_server
 
-DEFAULT_SCALES = (1.0, 10.0, 100.0, 1000.0)
+DEFAULT_SCALES = (1.0, 10.0, 100.0, 1000.0, 3000.0)
 console = Console()
 
 

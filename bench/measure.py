@@ -31,9 +31,16 @@ class Measurement:
 
 
 def measure(
-    step: str, command: Sequence[str], *, env: Mapping[str, str], cwd: Path, log: Path
+    step: str,
+    command: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    log: Path,
+    exit_codes: tuple[int, ...] = (0,),
 ) -> Measurement:
-    """Run `command`, its output to `log`; raise StepFailed naming the log if it fails."""
+    """Run `command`, its output to `log`; raise StepFailed naming the log if it exits with
+    a code outside `exit_codes`."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         started = time.perf_counter()
@@ -41,7 +48,7 @@ def measure(
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
+    if child.returncode not in exit_codes:
         raise StepFailed(f"{step}: `{' '.join(command)}` exited {child.returncode}; see {log}")
     return Measurement(
         step=step,

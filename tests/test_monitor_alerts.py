@@ -27,7 +27,7 @@ pytestmark = pytest.mark.monitor
 
 #: Ten faults of different kinds, landed in one day, and the raw table each one starts at.
 FAULTS = {
-    "a stale source": "raw.order_items",
+    "a stale source": "raw.events",
     "a negative quantity": "raw.order_items",
     "a duplicated order line": "raw.order_items",
     # No raw check sees it: the sessions mart does, and is its root.
@@ -48,7 +48,7 @@ FIXES = """
     DELETE FROM raw.products WHERE _source_file = 'fault.csv';
     UPDATE raw.users SET email = fault_saved.saved_email FROM fault_saved
     WHERE raw.users.user_id = fault_saved.user_id;
-    UPDATE raw.order_items SET _loaded_at = current_timestamp::TIMESTAMP
+    UPDATE raw.events SET _loaded_at = current_timestamp::TIMESTAMP
 """
 
 
@@ -147,15 +147,18 @@ def test_1_a_clean_build_sends_nothing(story: Story) -> None:
 
 
 def test_2_ten_faults_in_one_day_are_at_most_ten_incidents_in_one_message(story: Story) -> None:
-    old = "current_timestamp::TIMESTAMP - INTERVAL 3 DAY"
-    story.sql(f"UPDATE raw.order_items SET _loaded_at = {old}")  # a stale source
+    # A stale source: no events landed for three days.
+    story.sql("UPDATE raw.events SET _loaded_at = current_timestamp::TIMESTAMP - INTERVAL 3 DAY")
+    # Faults delivered today are stamped with today's load time, as the loader stamps them:
+    # the models incremental by key process the rows loaded since their last run.
     story.sql(  # a negative quantity, and a duplicated order line
-        f"""
+        """
         INSERT INTO raw.order_items
-        SELECT order_id, (SELECT max(product_id) FROM raw.products), -2, {old}, 'fault.csv', 1
+        SELECT order_id, (SELECT max(product_id) FROM raw.products), -2,
+               current_timestamp::TIMESTAMP, 'fault.csv', 1
         FROM raw.order_items ORDER BY order_id LIMIT 1;
         INSERT INTO raw.order_items
-        SELECT order_id, product_id, quantity + 1, {old}, 'fault.csv', 2
+        SELECT order_id, product_id, quantity + 1, current_timestamp::TIMESTAMP, 'fault.csv', 2
         FROM raw.order_items ORDER BY order_id DESC LIMIT 1
         """
     )
@@ -172,7 +175,8 @@ def test_2_ten_faults_in_one_day_are_at_most_ten_incidents_in_one_message(story:
     story.sql(  # a user delivered twice and an emptied email
         """
         INSERT INTO raw.users
-        SELECT * REPLACE ('changed.' || email AS email, _source_line + 1000 AS _source_line)
+        SELECT * REPLACE ('changed.' || email AS email, _source_line + 1000 AS _source_line,
+            current_timestamp::TIMESTAMP AS _loaded_at)
         FROM raw.users ORDER BY user_id LIMIT 1;
         CREATE TABLE fault_saved AS
         SELECT user_id, email AS saved_email FROM raw.users ORDER BY user_id DESC LIMIT 1;
@@ -182,16 +186,20 @@ def test_2_ten_faults_in_one_day_are_at_most_ten_incidents_in_one_message(story:
     story.sql(  # an order by nobody, an unknown status, a bad promo and a bad product
         """
         INSERT INTO raw.orders SELECT * REPLACE (
-            'fault-order' AS order_id, 'nobody' AS user_id, 'fault.csv' AS _source_file)
+            'fault-order' AS order_id, 'nobody' AS user_id, 'fault.csv' AS _source_file,
+            current_timestamp::TIMESTAMP AS _loaded_at)
         FROM raw.orders ORDER BY order_id LIMIT 1;
         INSERT INTO raw.orders SELECT * REPLACE (
-            'fault-status' AS order_id, 'lost' AS status, 'fault.csv' AS _source_file)
+            'fault-status' AS order_id, 'lost' AS status, 'fault.csv' AS _source_file,
+            current_timestamp::TIMESTAMP AS _loaded_at)
         FROM raw.orders ORDER BY order_id DESC LIMIT 1;
         INSERT INTO raw.promos SELECT * REPLACE (
-            'fault-promo' AS promo_id, -5 AS discount, 'fault.csv' AS _source_file)
+            'fault-promo' AS promo_id, -5 AS discount, 'fault.csv' AS _source_file,
+            current_timestamp::TIMESTAMP AS _loaded_at)
         FROM raw.promos LIMIT 1;
         INSERT INTO raw.products SELECT * REPLACE (
-            'fault-product' AS product_id, -1.0 AS price, 'fault.csv' AS _source_file)
+            'fault-product' AS product_id, -1.0 AS price, 'fault.csv' AS _source_file,
+            current_timestamp::TIMESTAMP AS _loaded_at)
         FROM raw.products LIMIT 1
         """
     )
