@@ -42,7 +42,7 @@ endif
 
 test: setup
 	cd $(ROOT) && $(BIN)/ruff check . && $(BIN)/ruff format --check .
-	cd $(ROOT) && $(BIN)/pytest
+	cd $(ROOT) && $(BIN)/pytest -n 2 --dist loadfile
 
 # The scale benchmark (bench/): every step at each scale, against plain DuckDB on the same SQL.
 SCALES ?= 1 10 100 1000 3000
