@@ -16,6 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from bench.gateways import BUILDABLE, DEFAULT_SCALE, choose_gateways
 from bench.measure import Measurement
 from bench.report import markdown, report
 from bench.scenario import bench_environment, history_end, run_scale, utc_today
@@ -30,7 +31,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--scales", type=float, nargs="+", default=list(DEFAULT_SCALES))
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench" / "results")
+    parser.add_argument(
+        "--gateways",
+        nargs="+",
+        choices=BUILDABLE,
+        help="gateways to build at --gateway-scale (default: duckdb, and postgres if the "
+        "server at GREENERY_PG_HOST answers)",
+    )
+    parser.add_argument(
+        "--gateway-scale",
+        type=float,
+        default=DEFAULT_SCALE,
+        help=f"the scale at which each gateway builds (default: {DEFAULT_SCALE:g})",
+    )
+    parser.add_argument(
+        "--skip-unit-tests",
+        action="store_true",
+        help="plans skip SQLMesh's unit tests: for the smoke test, whose figures nobody reads "
+        "(the unit tests have tests of their own)",
+    )
     args = parser.parse_args(argv)
+    gateways, not_built = choose_gateways(args.gateways)
 
     started, today = datetime.now(UTC), utc_today()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -47,9 +68,19 @@ def main(argv: list[str] | None = None) -> int:
         for scale in args.scales:
             console.print(f"scale {scale:g} ...")
             workdir = args.out / f"scale-{scale:g}"
-            result = run_scale(scale, workdir, floor_script, env, today, on_step=_print_step)
+            others = gateways if scale == args.gateway_scale else []
+            result = run_scale(
+                scale,
+                workdir,
+                floor_script,
+                env,
+                today,
+                on_step=_print_step,
+                gateways=others,
+                skip_unit_tests=args.skip_unit_tests,
+            )
             results.append(result)
-    data = report(results, started)
+    data = report(results, started, args.gateway_scale, not_built)
     (args.out / "results.json").write_text(json.dumps(data, indent=2) + "\n")
     table = markdown(data)
     (args.out / "results.md").write_text(table)
@@ -59,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _print_step(m: Measurement) -> None:
     console.print(
-        f"  {m.step:<13} {m.wall_s:8.2f} s wall {m.cpu_s:8.2f} s CPU {m.peak_rss_mb:8,.0f} MB"
+        f"  {m.step:<20} {m.wall_s:8.2f} s wall {m.cpu_s:8.2f} s CPU {m.peak_rss_mb:8,.0f} MB"
     )
 
 

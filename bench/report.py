@@ -11,13 +11,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
 
+from bench.gateways import DUCKDB
+from bench.review import REVIEW_STEPS
 from bench.scenario import ScaleResult
 
 PACKAGES = ("sqlmesh", "duckdb", "soda-core-duckdb", "apprise")
 STEP_ORDER = (
-    "generate", "load", "plan", "start-up", "checks", "load, monitor off", "plan, monitor off",
-    "floor", "generate day", "daily load", "daily run",
+    "generate", "load", "plan", "start-up", "checks", *REVIEW_STEPS, "load, monitor off",
+    "plan, monitor off", "floor", "generate day", "daily load", "daily run",
 )  # fmt: skip
+#: How the gateway table names each gateway.
+GATEWAY_NAMES = {DUCKDB: "DuckDB", "postgres": "PostgreSQL", "spark": "Spark"}
 
 
 @dataclass(frozen=True)
@@ -36,8 +40,9 @@ class Target:
 def targets(results: list[ScaleResult]) -> list[Target]:
     """Issue 11's targets: at scale 1 the monitor's and the loop's cost against the framework's
     start-up; at scale 1000 the daily run against scale 10's (same day size) and the build; at
-    the largest scale the build against the floor and the peak memory. A target whose scale
-    was not run is left out."""
+    the largest scale the build against the floor and the peak memory. Issue 13's: at scale
+    100 the review's cost against the same dev plan without it. A target whose scale was not
+    run is left out."""
     by_scale = {r.scale: r for r in results}
     found: list[Target] = []
     if one := by_scale.get(1.0):
@@ -49,6 +54,11 @@ def targets(results: list[ScaleResult]) -> list[Target]:
             Target("load + plan + monitor at most 2x the start-up", 1, one.ratios[
                 "build / start-up"], 2.0, "x"),
         ]  # fmt: skip
+    if hundred := by_scale.get(100.0):
+        found.append(
+            Target("review adds at most 25% to the dev plan", 100, hundred.ratios[
+                "dev plan with review / without"], 1.25, "x")
+        )  # fmt: skip
     if (big := by_scale.get(1000.0)) and (ten := by_scale.get(10.0)):
         found.append(
             Target("daily run at scale 1000 at most 1.3x scale 10's", 1000,
@@ -70,7 +80,30 @@ def targets(results: list[ScaleResult]) -> list[Target]:
     return found
 
 
-def report(results: list[ScaleResult], started: datetime) -> dict:
+def gateway_builds(
+    results: list[ScaleResult], scale: float, not_built: dict[str, str]
+) -> dict | None:
+    """Issue 12's table: the build on each gateway at `scale`, DuckDB's first, and the
+    gateways not built there, with why. None if that scale was not run."""
+    result = next((r for r in results if r.scale == scale), None)
+    if result is None:
+        return None
+    builds = []
+    for gateway in GATEWAY_NAMES:
+        if (build := result.gateway_build(gateway)) is None:
+            continue
+        load, plan = build
+        builds.append(
+            {"gateway": gateway, "load": load.as_dict(), "plan": plan.as_dict(),
+             "build_s": round(load.wall_s + plan.wall_s, 3),
+             "build / duckdb": round((load.wall_s + plan.wall_s) / result.build_s, 3)}
+        )  # fmt: skip
+    return {"scale": scale, "builds": builds, "not_built": not_built}
+
+
+def report(
+    results: list[ScaleResult], started: datetime, gateway_scale: float, not_built: dict[str, str]
+) -> dict:
     return {
         "date": started.astimezone(UTC).isoformat(timespec="seconds"),
         "machine": _machine(),
@@ -88,6 +121,7 @@ def report(results: list[ScaleResult], started: datetime) -> dict:
             }
             for t in targets(results)
         ],
+        "gateways": gateway_builds(results, gateway_scale, not_built),
     }
 
 
@@ -130,7 +164,34 @@ def markdown(data: dict) -> str:
             f"| {t['target']} | {t['scale']:g} | {t['measured']:,.2f} {t['unit']} "
             f"| {t['limit']:,.2f} {t['unit']} | {met} |"
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _gateway_lines(data["gateways"])) + "\n"
+
+
+def _gateway_lines(gateways: dict | None) -> list[str]:
+    """The per-gateway table, wall seconds first: the server's own CPU and memory are not the
+    client's, so only the wall time compares across gateways."""
+    if gateways is None:
+        return []
+    lines = [
+        "",
+        f"Scale-{gateways['scale']:g} build per gateway: wall seconds / client CPU seconds / "
+        "client peak RSS in MB (a server's own CPU and memory are not counted).",
+        "",
+        "| gateway | load | plan | build s | build / DuckDB's |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for build in gateways["builds"]:
+        cells = [
+            "{wall_s:.2f} / {cpu_s:.2f} / {peak_rss_mb:,.0f}".format(**build[step])
+            for step in ("load", "plan")
+        ]
+        lines.append(
+            f"| {GATEWAY_NAMES.get(build['gateway'], build['gateway'])} | {cells[0]} | "
+            f"{cells[1]} | {build['build_s']:.1f} | {build['build / duckdb']:.2f} |"
+        )
+    for gateway, why in gateways["not_built"].items():
+        lines.append(f"| {GATEWAY_NAMES.get(gateway, gateway)} | not built: {why} | | | |")
+    return lines
 
 
 def _row(name: str, cells: list[str]) -> str:

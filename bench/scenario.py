@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +18,17 @@ from pathlib import Path
 import duckdb
 
 from bench.floor import CATALOG_FILE
+from bench.gateways import load_step, plan_step, scratch_database
 from bench.measure import Measurement, measure
+from bench.review import (
+    REVIEW_OFF,
+    REVIEW_ON,
+    REVIEW_STEPS,
+    check_review_ran,
+    prepare_review,
+    project_copy,
+    warehouse_copy,
+)
 from greenery.paths import PROJECT_ROOT
 from ingest.load import count_data_lines
 from ingest.schema import RAW_TABLES
@@ -36,6 +46,9 @@ DAILY_STEPS = ("daily load", "daily run")
 #: `monitor check` exits 1 when a check finds a problem: a verdict, not a failed step. The
 #: history ends the day before yesterday, so late in a UTC day its freshness checks fail.
 VERDICT_EXIT_CODES = (0, 1)
+#: monitor/hook.py's switch of the review alone. Not imported: that would load SQLMesh into
+#: the benchmark's process, whose memory each child's peak RSS counts from its fork.
+REVIEW_SWITCH = "GREENERY_REVIEW"
 
 
 @dataclass
@@ -76,7 +89,14 @@ class ScaleResult:
             / self.steps["plan, monitor off"].wall_s,
             "checks / start-up": self.steps["checks"].wall_s / self.steps["start-up"].wall_s,
             "build / start-up": self.build_s / self.steps["start-up"].wall_s,
+            "dev plan with review / without": self.steps[REVIEW_ON].wall_s
+            / self.steps[REVIEW_OFF].wall_s,
         }
+
+    def gateway_build(self, gateway: str) -> tuple[Measurement, Measurement] | None:
+        """The load and the plan of `gateway`'s build, if it was built at this scale."""
+        load, plan = self.steps.get(load_step(gateway)), self.steps.get(plan_step(gateway))
+        return (load, plan) if load and plan else None
 
     def as_dict(self) -> dict:
         return {
@@ -99,8 +119,12 @@ def run_scale(
     env: Mapping[str, str],
     today: date,
     on_step: Callable[[Measurement], None],
+    gateways: Sequence[str] = (),
+    skip_unit_tests: bool = False,
 ) -> ScaleResult:
-    """Generate, build, check, build the floor; then land a new day and run it, at one scale."""
+    """Generate, build, check, review a change, build the floor; then land a new day and run
+    it, at one scale; then build the same history on each of the other `gateways`. With
+    `skip_unit_tests`, plans skip SQLMesh's unit tests (the smoke test's economy)."""
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     new_day = today - timedelta(days=1)
@@ -128,16 +152,17 @@ def run_scale(
     ]
     load = [str(bin_dir / "ingest"), "load"]
     sqlmesh = [str(bin_dir / "sqlmesh"), "-p", str(PROJECT_ROOT)]
+    applied = ["--auto-apply", "--no-prompts", "--execution-time", str(new_day)]
+    applied += ["--skip-tests"] if skip_unit_tests else []
     # Run twice: the second time nothing is due, so it measures the framework's start-up.
-    plan = [
-        *sqlmesh,
-        "plan",
-        "prod",
-        "--auto-apply",
-        "--no-prompts",
-        "--execution-time",
-        str(new_day),
-    ]
+    plan = [*sqlmesh, "plan", "prod", *applied]
+    # The change's dev plan, each on its own copies made after the checks (bench/review.py).
+    reviews = [
+        (step, [sqlmesh[0], "-p", str(project_copy(workdir, step)), "plan", "dev", *applied],
+         {**env, "GREENERY_WAREHOUSE": str(warehouse_copy(workdir, step)),
+          REVIEW_SWITCH: "on" if step == REVIEW_ON else "off"})
+        for step in REVIEW_STEPS
+    ]  # fmt: skip
     # The same load and plan with the monitor switched off, in a warehouse of their own: the
     # baseline the monitor's cost is measured against.
     steps = [
@@ -147,6 +172,7 @@ def run_scale(
         ("plan", plan, env),
         ("start-up", plan, env),
         ("checks", [str(bin_dir / "monitor"), "check"], env),
+        *reviews,
         ("load, monitor off", [*load, str(history)], off),
         ("plan, monitor off", plan, off),
         ("floor", [sys.executable, "-m", "bench.floor", str(floor_script), str(history),
@@ -157,20 +183,51 @@ def run_scale(
         ("daily run", [*sqlmesh, "run"], env),
     ]  # fmt: skip
     result = ScaleResult(scale, days, history_rows=0, day_rows=0)
-    for name, command, step_env in steps:
-        log = workdir / "logs" / f"{name.replace(' ', '-').replace(',', '')}.log"
+
+    def run(name: str, command: list[str], step_env: Mapping[str, str]) -> None:
         codes = VERDICT_EXIT_CODES if name == "checks" else (0,)
         result.steps[name] = measure(
-            name, command, env=step_env, cwd=PROJECT_ROOT, log=log, exit_codes=codes
+            name, command, env=step_env, cwd=PROJECT_ROOT, log=_log(workdir, name), exit_codes=codes
         )
         on_step(result.steps[name])
+
+    for name, command, step_env in steps:
+        run(name, command, step_env)
         if name == "generate":
             result.history_rows = _rows(history)
+        elif name == "checks":
+            prepare_review(workdir, warehouse)
+        elif name == REVIEW_OFF:
+            check_review_ran({step: _log(workdir, step) for step in REVIEW_STEPS})
         elif name == "floor":
             check_floor_matches(floor, warehouse)
         elif name == "generate day":
             result.day_rows = _rows(day)
+    for gateway in gateways:
+        build_on_gateway(gateway, history, load, sqlmesh, applied, env, run)
     return result
+
+
+def build_on_gateway(
+    gateway: str,
+    history: Path,
+    load: list[str],
+    sqlmesh: list[str],
+    applied: list[str],
+    env: Mapping[str, str],
+    run: Callable[[str, list[str], Mapping[str, str]], None],
+) -> None:
+    """The DuckDB build's load and plan of the same history, on `gateway`, in a database of
+    the benchmark's own (dropped afterwards): `run` measures each step."""
+    with scratch_database() as database:
+        on_server = {**env, "GREENERY_PG_DATABASE": database}
+        run(load_step(gateway), [*load, "--gateway", gateway, str(history)], on_server)
+        plan = [*sqlmesh, "--gateway", gateway, "plan", "prod", *applied]
+        run(plan_step(gateway), plan, on_server)
+
+
+def _log(workdir: Path, step: str) -> Path:
+    return workdir / "logs" / f"{step.replace(' ', '-').replace(',', '')}.log"
 
 
 class FloorMismatch(Exception):

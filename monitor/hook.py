@@ -9,7 +9,8 @@ connection for the environment being applied or run:
 SQLMesh skips `after_all` when an apply fails, so a start without an end is how the next
 monitor run learns of the failure (monitor/checks/pipeline.py). Whatever goes wrong in the
 monitor is printed as one paragraph and swallowed: the apply's or run's result stands.
-`GREENERY_MONITOR=off` switches both off.
+`GREENERY_MONITOR=off` switches both off; `GREENERY_REVIEW=off` only the review (a quick
+dev plan, the benchmark's baseline for the review's cost).
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from sqlmesh.core.snapshot import Snapshot
 from greenery.faults import explain
 
 SWITCH = "GREENERY_MONITOR"
+REVIEW_SWITCH = "GREENERY_REVIEW"
 
 
-def enabled() -> bool:
-    return os.environ.get(SWITCH, "on").strip().lower() not in {"off", "0", "false", "no"}
+def enabled(switch: str = SWITCH) -> bool:
+    return os.environ.get(switch, "on").strip().lower() not in {"off", "0", "false", "no"}
 
 
 def before_all(adapter: EngineAdapter, environment: str) -> None:
@@ -57,7 +59,7 @@ def after_all(adapter: EngineAdapter, environment: str, snapshots: dict[str, Sna
         )
         stream = sys.stderr if outcome.told_badly else sys.stdout
         print(outcome.summary(environment), file=stream)
-        if environment != "prod":
+        if environment != "prod" and enabled(REVIEW_SWITCH):
             _guarded(
                 lambda: _review(adapter, environment, snapshots, outcome.run_id),
                 "could not review the change",

@@ -1,29 +1,37 @@
 """The benchmark's smoke mode: one tiny scale end to end, so `make bench` cannot rot.
 
 No timing is asserted (a benchmark is not a test); what is asserted is that every step ran,
-was measured, and that the floor computed the same tables as the framework.
+was measured, that the floor computed the same tables as the framework, and that the change's
+dev plan was reviewed only with the review on. The build on PostgreSQL is not run here: a
+plan on the server would add about a quarter to this test's time, and tests/test_postgres.py
+runs the same commands. What the benchmark adds around them is: a database of its own on the
+server, there during both steps, dropped afterwards.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
+
+from bench.gateways import admin_connection, server_answers
 from bench.report import STEP_ORDER
+from bench.review import REVIEW_HEADING, REVIEW_OFF, REVIEW_ON
+from bench.scenario import build_on_gateway
 from greenery.paths import PROJECT_ROOT
 
 
 def test_bench_smoke_mode_measures_every_step(tmp_path: Path) -> None:
     out = tmp_path / "results"
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "--scales", "0.05", "--out", str(out)],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+    command = [sys.executable, "-m", "bench", "--scales", "0.05", "--out", str(out)]
+    # Cheaply: the unit tests run in tests/test_project.py, the PostgreSQL build below.
+    command += ["--gateways", "duckdb", "--gateway-scale", "0.05", "--skip-unit-tests"]
+    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
     data = json.loads((out / "results.json").read_text())
@@ -37,11 +45,52 @@ def test_bench_smoke_mode_measures_every_step(tmp_path: Path) -> None:
     assert scale["build_s"] == round(
         scale["steps"]["load"]["wall_s"] + scale["steps"]["plan"]["wall_s"], 3
     )
+    assert scale["ratios"]["dev plan with review / without"] > 0
     assert any(t["target"].startswith("peak memory under 4 GB") for t in data["targets"])
+    gateways = data["gateways"]
+    assert [b["gateway"] for b in gateways["builds"]] == ["duckdb"]
+    assert set(gateways["not_built"]) == {"postgres", "spark"}
 
     table = (out / "results.md").read_text()
     assert "| 0.05 |" in table and "build / floor" in table and "daily run" in table
-    # The run's own logs show the plan ran the monitor, and the daily run processed the day.
+    assert "| dev plan, review on |" in table and "| Spark | not built: blocked" in table
+    # The run's own logs show the plan ran the monitor, the daily run processed the day, and
+    # the change's dev plan was reviewed only with the review on.
     logs = out / "scale-0.05" / "logs"
     assert "monitor run" in (logs / "plan.log").read_text()
     assert "monitor run" in (logs / "daily-run.log").read_text()
+    reviewed, unreviewed = ((logs / f"{s.replace(',', '').replace(' ', '-')}.log").read_text()
+                            for s in (REVIEW_ON, REVIEW_OFF))  # fmt: skip
+    assert REVIEW_HEADING in reviewed and "marketing.fct_user_orders · breaking" in reviewed
+    assert "monitor run" in unreviewed and REVIEW_HEADING not in unreviewed
+    # The repository's model is untouched: the change was made in the benchmark's copy.
+    assert (
+        "QUANTILE_CONT(total_spend, 0.75)"
+        in (PROJECT_ROOT / "models/marts/marketing/fct_user_orders.sql").read_text()
+    )
+
+
+@pytest.mark.skipif(not server_answers(), reason="no PostgreSQL server at GREENERY_PG_HOST")
+def test_a_gateway_builds_in_a_database_of_its_own_dropped_afterwards(tmp_path: Path) -> None:
+    ran: list[tuple[str, list[str], str, bool]] = []
+
+    def run(name: str, command: list[str], env: Mapping[str, str]) -> None:
+        database = env["GREENERY_PG_DATABASE"]
+        ran.append((name, command, database, _exists(database)))
+
+    applied = ["--auto-apply", "--no-prompts"]
+    build_on_gateway("postgres", tmp_path, ["ingest", "load"], ["sqlmesh"], applied, {}, run)
+
+    assert [(name, command) for name, command, _, _ in ran] == [
+        ("postgres load", ["ingest", "load", "--gateway", "postgres", str(tmp_path)]),
+        ("postgres plan", ["sqlmesh", "--gateway", "postgres", "plan", "prod", *applied]),
+    ]
+    (database,) = {database for _, _, database, _ in ran}
+    assert len(database) <= 13 and all(exists for *_, exists in ran)
+    assert not _exists(database)
+
+
+def _exists(database: str) -> bool:
+    with contextlib.closing(admin_connection()) as admin, admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
+        return cursor.fetchone() is not None
