@@ -8,9 +8,8 @@ import sys
 from rich.console import Console
 
 from greenery.answers import print_answers
-from greenery.commands import dispatch
-from greenery.connect import connect
-from greenery.paths import warehouse_path
+from greenery.commands import add_gateway_option, dispatch
+from greenery.connect import open_warehouse
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -18,12 +17,13 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(required=True)
     answers = commands.add_parser("answers", help="print the stakeholders' answers from the marts")
     answers.add_argument("--environment", default="prod", help="SQLMesh environment (default prod)")
+    add_gateway_option(answers)
     answers.set_defaults(run=_answers)
     return dispatch(parser, argv)
 
 
 def _answers(args: argparse.Namespace) -> int:
-    with connect(warehouse_path(), read_only=True) as con:
+    with open_warehouse(args.gateway, read_only=True) as con:
         print_answers(con, Console(), args.environment)
     return 0
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from greenery.connect import gateways
 from greenery.errors import ExpectedError
 from greenery.faults import explain
 from greenery.paths import warehouse_path
@@ -28,6 +29,18 @@ def dispatch(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
             raise
         Console(stderr=True).print(f"[bold red]error:[/] {escape(str(fault))}", highlight=False)
         return 2
+
+
+def add_gateway_option(parser: argparse.ArgumentParser) -> None:
+    """`--gateway`, named as `sqlmesh --gateway`: the config.yaml gateway whose warehouse the
+    command works on, so one name picks the engine for SQLMesh and the project's commands."""
+    names, default = gateways()
+    parser.add_argument(
+        "--gateway",
+        choices=names,
+        default=default,
+        help=f"the config.yaml gateway, as `sqlmesh --gateway` (default: {default})",
+    )
 
 
 def _one_of(paths: list[str]) -> str:

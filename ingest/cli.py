@@ -4,8 +4,8 @@ writes external_models.yaml from the raw contract."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -14,13 +14,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from greenery.commands import dispatch
-from greenery.connect import connect
+from greenery.commands import add_gateway_option, dispatch
+from greenery.connect import describe_warehouse, open_warehouse
 from greenery.errors import ExpectedError
-from greenery.paths import warehouse_path
 from ingest.contract import EXTERNAL_MODELS_FILE, write_external_models
 from ingest.generate import generate
-from ingest.load import load
+from ingest.postgres import land
 
 console = Console()
 
@@ -54,12 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     ld = commands.add_parser("load", help="land a folder of CSVs into the warehouse's raw schema")
     ld.add_argument("raw_dir", type=Path, help="folder holding addresses.csv, users.csv, ...")
     ld.add_argument("--warehouse", type=Path, help="DuckDB file (default: the project's)")
-    ld.add_argument(
-        "--gateway",
-        choices=["duckdb", "postgres"],
-        default="duckdb",
-        help="the config.yaml gateway to land in, as `sqlmesh --gateway` (default: duckdb)",
-    )
+    add_gateway_option(ld)
     ld.add_argument(
         "--allow-older",
         action="store_true",
@@ -111,17 +105,12 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> int:
-    if args.gateway == "postgres":
-        # Imported here: the DuckDB path, the default, never needs the PostgreSQL driver.
-        from ingest.postgres import connect_postgres, describe_target, load_postgres
-
-        with contextlib.closing(connect_postgres()) as pg:
-            results = load_postgres(args.raw_dir, pg, allow_older=args.allow_older)
-            target = describe_target(pg)
-    else:
-        target = args.warehouse or warehouse_path()
-        with connect(target) as con:
-            results = load(args.raw_dir, con, allow_older=args.allow_older)
+    if args.warehouse is not None:
+        # As config.yaml and every command read it (open_context sets it the same way).
+        os.environ["GREENERY_WAREHOUSE"] = str(args.warehouse)
+    with open_warehouse(args.gateway) as con:
+        results = land(args.raw_dir, con, allow_older=args.allow_older)
+    target = describe_warehouse(args.gateway)
     table = Table(
         "table",
         "rows in file",

@@ -24,12 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import psycopg2
 import sqlglot
 from psycopg2.extensions import connection as PgConnection
 from psycopg2.extensions import cursor as PgCursor
 
-from greenery.connect import gateway_connection
 from greenery.layout import RAW_SCHEMA
 from ingest.load import LoadResults, create_raw_tables, find_files, load
 
@@ -37,24 +35,12 @@ from ingest.load import LoadResults, create_raw_tables, find_files, load
 _LOAD_LOCK = 0x6772656E  # "gren"
 
 
-def connect_postgres() -> PgConnection:
-    """A connection with the settings config.yaml gives SQLMesh's `postgres` gateway (a server
-    that is not there is said plainly by greenery.faults, as every command's faults are)."""
-    settings = gateway_connection("postgres")
-    return psycopg2.connect(
-        host=settings["host"],
-        port=settings["port"],
-        dbname=settings["database"],
-        user=settings["user"],
-        password=settings.get("password") or None,
-        connect_timeout=10,
-    )
-
-
-def describe_target(connection: PgConnection) -> str:
-    """Where a load went, for the command's summary: `postgres://user@host:port/database`."""
-    info = connection.info
-    return f"postgres://{info.user}@{info.host}:{info.port}/{info.dbname}"
+def land(raw_dir: Path, connection: Any, *, allow_older: bool = False) -> LoadResults:
+    """`ingest.load.load` into the warehouse `connection` reaches, whichever engine it is on
+    (for the commands that land an export on a gateway's warehouse: `monitor daily`)."""
+    if isinstance(connection, duckdb.DuckDBPyConnection):
+        return load(raw_dir, connection, allow_older=allow_older)
+    return load_postgres(raw_dir, connection, allow_older=allow_older)
 
 
 def load_postgres(

@@ -125,3 +125,21 @@ def processed_until(evaluator: MacroEvaluator) -> exp.Expression:
     table = exp.to_table(this_model) if isinstance(this_model, str) else this_model.copy()
     newest = exp.select(exp.func("MAX", exp.column("_loaded_at"))).from_(table)
     return exp.func("COALESCE", exp.Subquery(this=newest), epoch)
+
+
+@macro()
+def money_average(
+    evaluator: MacroEvaluator, total: exp.Expression, count: exp.Expression
+) -> exp.Expression:
+    """`total` (dollars to the cent, not negative) over `count`, rounded half up to the cent;
+    NULL when `count` is 0 or NULL. DuckDB divides a DECIMAL as a DOUBLE, whose half-cent ties
+    (2.01 / 2) can fall a hair below the half and round down, while PostgreSQL divides exactly
+    and rounds up. Here integers are divided, (2 * cents + count) // (2 * count), which is
+    exact on every engine, so all agree: 1.01 for 2.01 / 2, as PostgreSQL says."""
+    twice_cents = exp.cast(exp.Mul(this=total, expression=exp.Literal.number(200)), "BIGINT")
+    twice_count = exp.Mul(this=exp.Literal.number(2), expression=count.copy())
+    cents = exp.IntDiv(
+        this=exp.Paren(this=exp.Add(this=twice_cents, expression=count.copy())),
+        expression=exp.func("NULLIF", twice_count, exp.Literal.number(0)),
+    )
+    return exp.Mul(this=cents, expression=exp.Literal.number("0.01"))

@@ -10,13 +10,14 @@ from rich.console import Console
 from rich.markup import escape as markup
 from sqlmesh import configure_logging
 
-from greenery.commands import dispatch
-from greenery.connect import connect
+from greenery.commands import add_gateway_option, dispatch
+from greenery.connect import describe_warehouse, open_warehouse
 from greenery.errors import ExpectedError
 from greenery.layout import RAW_SCHEMA, UNITS
-from greenery.paths import PROJECT_ROOT, warehouse_path
+from greenery.paths import PROJECT_ROOT
 from greenery.project import open_context
-from ingest.load import LoadError, load
+from ingest.load import LoadError
+from ingest.postgres import land
 from monitor.alerts.delivery import deliver_pending
 from monitor.channels import Channel, Channels, load_channels
 from monitor.presentation.digest import Digest, build_digest
@@ -63,11 +64,15 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="monitor", description=__doc__)
     commands = parser.add_subparsers(required=True)
 
-    def add(name: str, run, text: str, environment: bool = True) -> argparse.ArgumentParser:
+    def add(
+        name: str, run, text: str, environment: bool = True, warehouse: bool = True
+    ) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text)
         sub.set_defaults(run=run)
         if environment:
             sub.add_argument("--environment", default="prod", help="SQLMesh environment")
+        if warehouse:
+            add_gateway_option(sub)
         return sub
 
     add("check", _check, "run every audit and check of an environment now, and alert")
@@ -84,8 +89,14 @@ def _parser() -> argparse.ArgumentParser:
     recent = add("history", _history, "list recent results, problems first")
     recent.add_argument("--dataset", help="only this dataset (schema.table)")
     recent.add_argument("--limit", type=int, default=30)
-    add("test-notify", _test_notify, "send a test message to every channel", environment=False)
-    add("channels", _channels, CHANNELS_HELP, environment=False)
+    add(
+        "test-notify",
+        _test_notify,
+        "send a test message to every channel",
+        environment=False,
+        warehouse=False,
+    )
+    add("channels", _channels, CHANNELS_HELP, environment=False, warehouse=False)
     deliver = add(
         "deliver", _deliver, "send the messages channels have not taken yet", environment=False
     )
@@ -96,8 +107,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _check(args: argparse.Namespace) -> int:
-    context = open_context(warehouse_path())
-    snapshots = _environment_snapshots(context, args.environment)
+    context = open_context(gateway=args.gateway, load=False)
+    snapshots = _environment_snapshots(context, args.environment, args.gateway)
     with console.status(f"Checking {args.environment}..."):
         outcome = monitor_environment(context.engine_adapter, snapshots, args.environment, "manual")
     problems = [r for r in outcome.results if r.status.is_problem]
@@ -113,9 +124,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _daily(args: argparse.Namespace) -> int:
-    context = open_context(warehouse_path())
+    context = open_context(gateway=args.gateway)
     database = Database(context.engine_adapter.connection)
-    snapshots = _environment_snapshots(context, args.environment)
+    snapshots = _environment_snapshots(context, args.environment, args.gateway)
     refused = args.raw_dir and _land(context, snapshots, args.environment, args.raw_dir)
     completion = None
     if refused:
@@ -153,7 +164,7 @@ def _land(context, snapshots: dict, environment: str, raw_dir: Path) -> str | No
     adapter = context.engine_adapter
     try:
         with console.status(f"Landing {raw_dir}..."):
-            load(raw_dir, adapter.connection)
+            land(raw_dir, adapter.connection)
     except LoadError as error:
         table = f"{RAW_SCHEMA}.{error.table}" if error.table else f"{RAW_SCHEMA}.export"
         refusal = _load_result(table, Status.FAIL, str(error))
@@ -181,12 +192,12 @@ def _load_result(dataset: str, status: Status, message: str | None) -> CheckResu
     )
 
 
-def _environment_snapshots(context, environment: str) -> dict:
+def _environment_snapshots(context, environment: str, gateway: str) -> dict:
     found = context.state_reader.get_environment(environment)
     if found is None:
         raise ExpectedError(
-            f"There is no SQLMesh environment {environment!r} in {warehouse_path()}: "
-            f"apply one with `sqlmesh plan {environment}` first."
+            f"There is no SQLMesh environment {environment!r} in {describe_warehouse(gateway)}: "
+            f"apply one with `sqlmesh --gateway {gateway} plan {environment}` first."
         )
     return {s.name: s for s in context.state_reader.get_snapshots(found.snapshots).values()}
 
@@ -197,8 +208,8 @@ def _review(args: argparse.Namespace) -> int:
             "A review compares a dev environment with prod: pass --environment <name> of one "
             "(`sqlmesh plan <name>` creates it)."
         )
-    context = open_context(warehouse_path())
-    snapshots = _environment_snapshots(context, args.environment)
+    context = open_context(gateway=args.gateway, load=False)
+    snapshots = _environment_snapshots(context, args.environment, args.gateway)
     with console.status(f"Reviewing {args.environment} against prod..."):
         review = review_environment(context.engine_adapter, snapshots, args.environment)
     print_review(review, console)
@@ -206,7 +217,7 @@ def _review(args: argparse.Namespace) -> int:
 
 
 def _digest(args: argparse.Namespace) -> int:
-    with connect(warehouse_path(), read_only=True) as con:
+    with open_warehouse(args.gateway, read_only=True) as con:
         digest = build_digest(Database(con), args.environment)
     print_digest(digest, console)
     if args.send:
@@ -216,14 +227,14 @@ def _digest(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    with connect(warehouse_path(), read_only=True) as con:
+    with open_warehouse(args.gateway, read_only=True) as con:
         path = build_report(Database(con), args.out, args.environment)
     console.print(f"Report written to {path}")
     return 0
 
 
 def _problems(args: argparse.Namespace) -> int:
-    with connect(warehouse_path(), read_only=True) as con:
+    with open_warehouse(args.gateway, read_only=True) as con:
         rows = reads.open_problems(Database(con), args.environment)
     console.print(
         open_problems_table(rows, args.environment) if rows else "No open problems.",
@@ -233,7 +244,7 @@ def _problems(args: argparse.Namespace) -> int:
 
 
 def _history(args: argparse.Namespace) -> int:
-    with connect(warehouse_path(), read_only=True) as con:
+    with open_warehouse(args.gateway, read_only=True) as con:
         rows = reads.results_problems_first(
             Database(con), args.environment, args.dataset, args.limit
         )
@@ -311,7 +322,7 @@ def _load_channels() -> Channels:
 
 
 def _deliver(args: argparse.Namespace) -> int:
-    with connect(warehouse_path()) as con:
+    with open_warehouse(args.gateway) as con:
         deliveries = deliver_pending(Database(con), _load_channels(), args.wait)
     for delivery in deliveries:
         console.print(

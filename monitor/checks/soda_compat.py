@@ -14,7 +14,10 @@ Soda Core 3.5 offers no public way to:
   `row_count > 0` repeat across datasets;
 - give a data source more type synonyms for schema checks: the check files name types as
   DuckDB does (`varchar`, `double`, `decimal(12,2)`), and PostgreSQL reports `text`,
-  `double precision` and `numeric` for the same columns (monitor/checks/soda_sources.py).
+  `double precision` and `numeric` for the same columns (monitor/checks/soda_sources.py);
+- close the connections a scan's data sources opened. Soda closes those it keeps in a map it
+  never fills, so a PostgreSQL connection stays open, idle in a transaction whose locks hold
+  off a load's TRUNCATE until the process ends (a `monitor daily` lands after a scan).
 
 tests/test_library_contracts.py and tests/test_soda.py hold all three to the installed Soda:
 an upgrade that breaks one fails there, by name, instead of silently phoning home or losing
@@ -50,6 +53,7 @@ __all__ = [
     "Sampler",
     "Scan",
     "add_type_synonyms",
+    "close_data_sources",
     "sample_table",
     "scope_data_source",
 ]
@@ -72,3 +76,9 @@ def add_type_synonyms(scan: Scan, name: str, synonyms: dict[str, list[str]]) -> 
     names in `synonyms` too (Soda's per-engine `SCHEMA_CHECK_TYPES_MAPPING`)."""
     source = scan._data_source_manager.get_data_source(name)
     source.SCHEMA_CHECK_TYPES_MAPPING = {**source.SCHEMA_CHECK_TYPES_MAPPING, **synonyms}
+
+
+def close_data_sources(scan: Scan) -> None:
+    """Close the connections the scan's data sources opened."""
+    for source in scan._data_source_manager.data_sources.values():
+        source.disconnect()

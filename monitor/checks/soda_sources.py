@@ -4,10 +4,11 @@ that knows which engine that is (monitor/checks/soda.py is the same for every en
 - DuckDB: a cursor of the warehouse's own connection (SQLMesh may hold the file, so no second
   connection can open it), with the scan's search_path.
 - PostgreSQL: soda-core-postgres's own connections, with the settings of the connection the
-  monitor was given and the scan's search_path; the server has no single-holder lock. The
-  check files name column types as DuckDB reports them; PostgreSQL's names for the same
-  types are accepted as synonyms (its `information_schema` gives `numeric` without the
-  precision, so a decimal's precision is checked on DuckDB only).
+  monitor was given and the scan's search_path, closed when the scan is done (Soda leaves
+  them open, in a transaction whose locks would hold off the next load); the server has no
+  single-holder lock. The check files name column types as DuckDB reports them;
+  PostgreSQL's names for the same types are accepted as synonyms (its `information_schema`
+  gives `numeric` without the precision, so a decimal's precision is checked on DuckDB only).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from monitor.checks.soda_compat import Scan, add_type_synonyms
+from monitor.checks.soda_compat import Scan, add_type_synonyms, close_data_sources
 from monitor.storage.database import Database
 
 #: PostgreSQL's type name -> the DuckDB names the check files use for it.
@@ -42,7 +43,12 @@ AddSource = Callable[[Scan, str], None]
 def data_sources(database: Database, search_path: list[str]) -> Iterator[AddSource]:
     """For the length of a scan, how to add a data source on `database`'s warehouse."""
     if database.engine.name == "postgres":
-        yield _postgres_sources(database.connection, search_path)
+        scans: list[Scan] = []
+        try:
+            yield _postgres_sources(database.connection, search_path, scans)
+        finally:
+            for scan in scans:
+                close_data_sources(scan)
         return
     cursor = database.connection.cursor()
     try:
@@ -53,7 +59,9 @@ def data_sources(database: Database, search_path: list[str]) -> Iterator[AddSour
         cursor.close()
 
 
-def _postgres_sources(connection: Any, search_path: list[str]) -> AddSource:
+def _postgres_sources(connection: Any, search_path: list[str], scans: list[Scan]) -> AddSource:
+    """Adds a data source to a scan, and the scan to `scans`, whose connections are closed
+    after it."""
     info = connection.info
 
     def add(scan: Scan, name: str) -> None:
@@ -69,6 +77,7 @@ def _postgres_sources(connection: Any, search_path: list[str]) -> AddSource:
         }
         scan.add_configuration_yaml_str(yaml.safe_dump({f"data_source {name}": source}))
         add_type_synonyms(scan, name, POSTGRES_TYPE_SYNONYMS)
+        scans.append(scan)
 
     return add
 
