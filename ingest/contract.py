@@ -2,8 +2,12 @@
 
 The file is generated, never edited: `ingest contract` writes it from the contract, and
 tests/test_contract.py fails when it differs from what the contract generates. What the YAML
-holds beyond the contract is derived here: the types in SQLMesh's spelling, and source audits
-on each table's key.
+holds beyond the contract is derived here: the types in SQLMesh's spelling, and an audit of
+each versions table's key.
+
+A raw table's own rules (its key present and unique, known values, references) are Soda's,
+in checks/raw.*.yml, with levels: each invariant is checked in one place (README, "Where
+each rule lives").
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from greenery.paths import PROJECT_ROOT
-from ingest.schema import LOAD_COLUMNS, RAW_TABLES, VERSION_COLUMN, RawTable
+from ingest.schema import LOAD_COLUMNS, RAW_TABLES, VERSION_COLUMN
 
 EXTERNAL_MODELS_FILE = PROJECT_ROOT / "external_models.yaml"
 
@@ -32,8 +36,8 @@ HEADER = """\
 # Change ingest/schema.py and run `ingest contract`; tests/test_contract.py fails until you do.
 #
 # The raw tables the loader (ingest/load.py) lands; SQLMesh reads them, never writes them.
-# Source audits warn: a bad source row is the loader's delivery, not a model bug, and staging
-# routes it to stg_greenery__rejects.
+# Their rules are Soda checks (checks/raw.*.yml); a bad source row is the loader's delivery,
+# not a model bug, and staging routes it to stg_greenery__rejects.
 """
 
 
@@ -48,29 +52,19 @@ def sqlmesh_type(duckdb_type: str) -> str:
         ) from None
 
 
-def source_audits(table: RawTable) -> list[tuple[str, tuple[str, ...]]]:
-    """The key is present and unique: one audit each, as (audit name, key columns).
-
-    Non-blocking, so they warn: staging routes a bad raw row to stg_greenery__rejects. A
-    composite key is unique as a combination, not column by column.
-    """
-    unique = (
-        "unique_values_non_blocking"
-        if len(table.key) == 1
-        else "unique_combination_of_columns_non_blocking"
-    )
-    return [("not_null_non_blocking", table.key), (unique, table.key)]
-
-
 def _declaration(
     name: str, description: str, columns: dict[str, str], audits: list[tuple[str, tuple[str, ...]]]
 ) -> dict[str, Any]:
-    return {
+    declaration: dict[str, Any] = {
         "name": name,
         "description": description,
         "columns": {column: sqlmesh_type(type_) for column, type_ in columns.items()},
-        "audits": [{"name": audit, "columns": f"[{', '.join(cols)}]"} for audit, cols in audits],
     }
+    if audits:
+        declaration["audits"] = [
+            {"name": audit, "columns": f"[{', '.join(cols)}]"} for audit, cols in audits
+        ]
+    return declaration
 
 
 def external_models() -> list[dict[str, Any]]:
@@ -81,7 +75,7 @@ def external_models() -> list[dict[str, Any]]:
             table.qualified_name,
             table.description,
             {**table.columns, **LOAD_COLUMNS},
-            source_audits(table),
+            [],
         )
         for table in RAW_TABLES
     ]
@@ -91,6 +85,7 @@ def external_models() -> list[dict[str, Any]]:
             f"Every version of {table.name} an export delivered, by key and the export's "
             "as-of time (_export_as_of); the history models read it.",
             {**table.columns, **VERSION_COLUMN, **LOAD_COLUMNS},
+            # No Soda check reads a versions table, so its key is audited here.
             [("not_null_non_blocking", (*table.key, "_export_as_of"))],
         )
         for table in RAW_TABLES
@@ -108,8 +103,9 @@ def render_external_models() -> str:
         lines.append(f"  description: {json.dumps(model['description'])}")
         lines.append("  columns:")
         lines.extend(f"    {column}: {type_}" for column, type_ in model["columns"].items())
-        lines.append("  audits:")
-        for audit in model["audits"]:
+        if "audits" in model:
+            lines.append("  audits:")
+        for audit in model.get("audits", []):
             lines.append(f"    - name: {audit['name']}")
             lines.append(f"      columns: {json.dumps(audit['columns'])}")
     return "\n".join(lines) + "\n"

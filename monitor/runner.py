@@ -18,6 +18,7 @@ from monitor.channels import ChannelProblem, load_channels
 from monitor.checks import pipeline
 from monitor.checks.audits import run_sqlmesh_audits
 from monitor.checks.history_monitors import run_history_monitors
+from monitor.checks.scan_scope import rows_since
 from monitor.checks.soda import run_soda_checks
 from monitor.datasets import dataset_name, from_models
 from monitor.presentation.terminal import run_summary
@@ -102,7 +103,14 @@ def monitor_environment(
         results += run_sqlmesh_audits(
             adapter, in_scope, datasets, None, moment, after_apply=after_apply
         )
-        results += run_soda_checks(database, environment, datasets, moment)
+        since = rows_since(
+            database,
+            environment,
+            after_apply=after_apply,
+            full_scan_every=settings.full_scan_every,
+        )
+        results += run_soda_checks(database, environment, datasets, moment, rows_since=since)
+        writes.record_soda_scan(database, run, since)
         results += run_history_monitors(database, environment, datasets, moment)
         retired = retired_checks(database, environment, results)
         results += retired

@@ -28,6 +28,9 @@ class Settings:
     #: Seconds a channel may take to connect, and then to answer, unless its URL says
     #: otherwise (cto=, rto=): a channel that never answers cannot hold a pipeline.
     channel_timeout: float = 5.0
+    #: After an apply or run, Soda's `[new]` checks read only the rows loaded since the last
+    #: scan, and every row once this long has passed since the last full scan.
+    full_scan_every: timedelta = timedelta(days=7)
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -41,6 +44,7 @@ class Settings:
             report_url=os.environ.get("MONITOR_REPORT_URL") or None,
             delivery_deadline=_positive("MONITOR_DELIVERY_SECONDS", 2),
             channel_timeout=_positive("MONITOR_CHANNEL_TIMEOUT", 5),
+            full_scan_every=timedelta(days=_positive("MONITOR_FULL_SCAN_DAYS", 7)),
         )
 
 

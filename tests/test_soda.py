@@ -9,10 +9,9 @@ results, never an exception.
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
@@ -23,23 +22,20 @@ from sqlglot import exp
 from sqlmesh import Context
 from sqlmesh.core.model.common import ParsableSql
 
-from greenery.paths import PROJECT_ROOT
+from greenery.project import open_context
 from monitor.checks.soda import CHECKS_DIR, run_soda_checks
 from monitor.datasets import MASK, from_models
 from monitor.results import CheckResult, Status
 from monitor.runner import retired_checks
 from monitor.storage import reads, writes
 from monitor.storage.database import Database
-from tests.conftest import END
-from tests.warehouse_builds import after, build
+from tests.conftest import END, REFERENCE, monitor_switched
+from tests.warehouse_builds import after, build, copy_of
 
 pytestmark = pytest.mark.monitor
 
 #: The day after the generated data ends: what "now" is for fixed-date data.
 NOW = datetime.combine(END + timedelta(days=1), time())
-REFERENCE = Path(
-    os.environ.get("GREENERY_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "greenery-reference")
-)
 #: What a check file must use, somewhere in checks/, by the words SodaCL spells it with.
 CHECK_KINDS = (
     "row_count",
@@ -60,11 +56,12 @@ def _check(
     environment: str = "prod",
     now: datetime = NOW,
     checks_dir: Path = CHECKS_DIR,
+    rows_since: datetime | None = None,
 ) -> list[CheckResult]:
     """Run the checks on the context's own connection, as the SQLMesh hooks do."""
     datasets = from_models(context.models.values())
     warehouse = Database(context.engine_adapter.connection)
-    return run_soda_checks(warehouse, environment, datasets, now, checks_dir)
+    return run_soda_checks(warehouse, environment, datasets, now, checks_dir, rows_since)
 
 
 def _problems(results: list[CheckResult]) -> dict[tuple[str, str], CheckResult]:
@@ -88,8 +85,20 @@ def _stamp(moment: datetime) -> str:
 
 
 @pytest.fixture(scope="module")
-def clean(generated_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Context]:
-    context = build(generated_dir, tmp_path_factory.mktemp("clean") / "greenery.duckdb", END)
+def clean(
+    built_generated_monitored: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Context]:
+    """The session's monitored build of the generated data (conftest), on this module's copy:
+    its tests only read it."""
+    context = open_context(copy_of(built_generated_monitored, tmp_path_factory.mktemp("clean")))
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def clean_own(built_generated_monitored: Path, tmp_path: Path) -> Iterator[Context]:
+    """The same build on a copy of the test's own, for a test that plans or records into it."""
+    context = open_context(copy_of(built_generated_monitored, tmp_path / "clean"))
     yield context
     context.close()
 
@@ -104,7 +113,8 @@ def faulty(generated_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     users = _rows(raw / "users.csv")
     users[0]["email"] = "not-an-email"  # personal data, to be masked in the samples
     _write(raw / "users.csv", users)
-    context = build(raw, raw.parent / "greenery.duckdb", END)
+    with monitor_switched("off"):  # the tests run the checks themselves
+        context = build(raw, raw.parent / "greenery.duckdb", END)
     yield context
     context.close()
 
@@ -127,7 +137,8 @@ def emptied(generated_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     by_id[first["address_id"]]["address"] = ""
     by_id[second["address_id"]]["zipcode"] = ""
     _write(raw / "addresses.csv", addresses)
-    context = build(raw, raw.parent / "greenery.duckdb", END)
+    with monitor_switched("off"):  # the tests run the checks themselves
+        context = build(raw, raw.parent / "greenery.duckdb", END)
     yield context
     context.close()
 
@@ -192,10 +203,10 @@ def test_every_check_passes_on_clean_generated_data(clean: Context) -> None:
 def test_results_carry_owner_severity_threshold_and_query(clean: Context) -> None:
     results = {(r.dataset, r.check): r for r in _check(clean)}
 
-    grain = results[("product.fct_order_products", "duplicate_count(order_id, product_id) = 0")]
-    assert (grain.owner, grain.tags, grain.severity) == ("product", ("product",), "fail")
-    assert (grain.failing_rows, grain.threshold) == (0, "fail when != 0")
-    assert grain.query is None, "a passing check has no failing rows to list"
+    days = results[("product.session_funnel", "invalid_count(sessions) = 0")]
+    assert (days.owner, days.tags, days.severity) == ("product", ("product",), "fail")
+    assert (days.failing_rows, days.threshold) == (0, "fail when != 0")
+    assert days.query is None, "a passing check has no failing rows to list"
 
     fresh = results[("raw.events", "freshness(created_at) warn when > 36h fail when > 2d")]
     assert (fresh.column, fresh.severity) == ("created_at", "fail")
@@ -203,6 +214,22 @@ def test_results_carry_owner_severity_threshold_and_query(clean: Context) -> Non
 
     email = results[("core.dim_users", "invalid_count(email) warn when > 0")]
     assert (email.severity, email.owner, "pii" in email.tags) == ("warn", "data_team", True)
+
+
+def test_a_scan_of_new_rows_judges_rows_loaded_since_and_the_tables_whole(
+    faulty: Context,
+) -> None:
+    """The faulty rows were loaded before `rows_since`: the `[new]` checks that caught them
+    (a raw key's duplicates among them) read no row of theirs, while the checks of a table as
+    a whole, and of the marts without `[new]` checks, still see what they saw."""
+    after_the_load = datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=1)
+    problems = _problems(_check(faulty, rows_since=after_the_load))
+
+    assert set(problems) == {
+        ("raw.events", "freshness(created_at) warn when > 36h fail when > 2d"),
+        ("core.fct_sessions", "a session with packages_shipped > 0 has checkouts > 0"),
+        ("core.dim_users", "invalid_count(email) warn when > 0"),
+    }, "raw rows are judged one by one only when new; marts without `[new]` read every row"
 
 
 def test_raw_faults_fail_exactly_the_checks_that_guard_against_them(faulty: Context) -> None:
@@ -295,17 +322,19 @@ def test_freshness_is_measured_against_the_runners_now(faulty: Context) -> None:
     ]
 
 
-def test_a_dev_environment_runs_only_its_models_and_raw(clean: Context) -> None:
+def test_a_dev_environment_runs_only_its_models_and_raw(clean_own: Context) -> None:
     """A dev environment holds only the changed model; its checks read the dev version, and
     its references reach the unchanged models in prod."""
-    model = clean.get_model("product.product_conversion")
+    model = clean_own.get_model("product.product_conversion")
     changed = model.query.where(
         exp.condition("products.product_id <> (SELECT MIN(product_id) FROM core.dim_products)")
     )
-    clean.upsert_model(model, query_=ParsableSql.from_parsed_expression(changed, "duckdb"))
-    clean.plan("dev", auto_apply=True, no_prompts=True, skip_tests=True, execution_time=after(END))
+    clean_own.upsert_model(model, query_=ParsableSql.from_parsed_expression(changed, "duckdb"))
+    clean_own.plan(
+        "dev", auto_apply=True, no_prompts=True, skip_tests=True, execution_time=after(END)
+    )
 
-    dev = _check(clean, "dev")
+    dev = _check(clean_own, "dev")
 
     assert {r.dataset for r in dev} == {
         *(p.stem for p in CHECKS_DIR.glob("raw.*.yml")),
@@ -314,23 +343,35 @@ def test_a_dev_environment_runs_only_its_models_and_raw(clean: Context) -> None:
     assert _problems(dev).keys() == {
         ("product.product_conversion", "row_count same as dim_products")
     }
-    prod_count = _measured(_check(clean), "product.product_conversion", "row_count > 0")
+    prod_count = _measured(_check(clean_own), "product.product_conversion", "row_count > 0")
     assert _measured(dev, "product.product_conversion", "row_count > 0") == prod_count - 1
-    assert _problems(_check(clean)) == {}, "prod reads its own relations, dev ones exist or not"
+    assert _problems(_check(clean_own)) == {}, "prod reads its own relations, dev ones exist or not"
 
 
 def _measured(results: list[CheckResult], dataset: str, check: str) -> float | None:
     return next(r.measured_value for r in results if (r.dataset, r.check) == (dataset, check))
 
 
-def test_a_check_file_without_its_dataset_is_skipped(clean: Context, tmp_path: Path) -> None:
+def test_a_check_file_without_its_dataset_is_an_error_where_the_dataset_must_be(
+    clean: Context, tmp_path: Path
+) -> None:
+    """Prod holds every mart and every environment the raw tables: a check file without its
+    dataset there (a dropped table, a typo in the file's name) is said. A dev environment
+    holds only the marts that changed, so there a mart's file without its dataset is skipped."""
     shutil.copy(CHECKS_DIR / "raw.promos.yml", tmp_path)
     (tmp_path / "core.not_built.yml").write_text("checks for not_built:\n  - row_count > 0\n")
+    (tmp_path / "raw.dropped.yml").write_text("checks for dropped:\n  - row_count > 0\n")
 
-    results = _check(clean, checks_dir=tmp_path)
+    in_prod = _problems(_check(clean, checks_dir=tmp_path))
+    in_dev = _check(clean, environment="dev", checks_dir=tmp_path)
 
-    assert {r.dataset for r in results} == {"raw.promos"}
-    assert _problems(results) == {}
+    assert {key: r.status for key, r in in_prod.items()} == {
+        ("core.not_built", "soda scan"): Status.ERROR,
+        ("raw.dropped", "soda scan"): Status.ERROR,
+    }
+    assert "core.not_built does not exist" in in_prod[("core.not_built", "soda scan")].message
+    assert {r.dataset for r in in_dev} == {"raw.promos", "raw.dropped"}
+    assert set(_problems(in_dev)) == {("raw.dropped", "soda scan")}
 
 
 def test_broken_check_files_give_errors_not_exceptions(clean: Context, tmp_path: Path) -> None:
@@ -394,8 +435,8 @@ def test_soda_never_phones_home() -> None:
     not (REFERENCE / "orders.csv").is_file(),
     reason=f"the reference export is not on this machine ({REFERENCE})",
 )
-def test_every_check_passes_on_the_reference_export(tmp_path: Path) -> None:
-    context = build(REFERENCE, tmp_path / "greenery.duckdb")
+def test_every_check_passes_on_the_reference_export(built_reference: Path, tmp_path: Path) -> None:
+    context = open_context(copy_of(built_reference, tmp_path))
     last_day: date = context.engine_adapter.fetchone(
         "SELECT max(created_at)::DATE FROM raw.events"
     )[0]
@@ -407,15 +448,17 @@ def test_every_check_passes_on_the_reference_export(tmp_path: Path) -> None:
     context.close()
 
 
-def test_an_edited_or_removed_check_leaves_no_stale_problem(clean: Context, tmp_path: Path) -> None:
+def test_an_edited_or_removed_check_leaves_no_stale_problem(
+    clean_own: Context, tmp_path: Path
+) -> None:
     """Identity is the dataset and the check's stable name, not its threshold: a check whose
     level is edited stays the same check; one removed from its file is retired."""
-    database = Database(clean.engine_adapter.connection)
+    database = Database(clean_own.engine_adapter.connection)
     checks = tmp_path / "raw.events.yml"
 
     def run(lines: str) -> list[CheckResult]:
         checks.write_text(f"checks for events:\n  - row_count > 0\n{lines}")
-        results = _check(clean, checks_dir=tmp_path, now=NOW + timedelta(days=400))
+        results = _check(clean_own, checks_dir=tmp_path, now=NOW + timedelta(days=400))
         results += retired_checks(database, "prod", results)
         writes.finish_run(database, writes.start_run(database, "prod", "manual"), results, "ok")
         return results

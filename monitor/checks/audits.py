@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlglot import exp
 from sqlmesh.core.engine_adapter import EngineAdapter
 from sqlmesh.core.model import Model
-from sqlmesh.core.snapshot import Snapshot, SnapshotEvaluator
+from sqlmesh.core.snapshot import Snapshot, SnapshotEvaluator, SnapshotId
 
 from monitor.datasets import Dataset, dataset_name, mask
 from monitor.results import CheckResult, Source, Status, audit_status
@@ -69,6 +69,7 @@ def run_sqlmesh_audits(
     external models and non-blocking audits (whose failures SQLMesh only warns about) run.
     """
     evaluator = SnapshotEvaluator(adapter)
+    by_id = {s.snapshot_id: s for s in snapshots.values()}
     results = []
     for snapshot in snapshots.values():
         if not snapshot.is_model or not snapshot.version:
@@ -86,7 +87,9 @@ def run_sqlmesh_audits(
             continue
         try:
             since = start or newest_intervals_start(adapter, snapshot)
-            audits = evaluator.audit(snapshot=snapshot, snapshots=snapshots, start=since, end=end)
+            audits = evaluator.audit(
+                snapshot=snapshot, snapshots=_with_parents(snapshot, by_id), start=since, end=end
+            )
         except Exception as error:  # one model's broken table must not hide the others' audits
             results += _unrunnable(snapshot.model, error, datasets)
             continue
@@ -106,6 +109,14 @@ def run_sqlmesh_audits(
                     )
                 )
     return results
+
+
+def _with_parents(snapshot: Snapshot, by_id: dict[SnapshotId, Snapshot]) -> dict[str, Snapshot]:
+    """The snapshot and the ones it reads, by name: what its audits' queries name (a model
+    lists its audits' targets among its dependencies). SQLMesh's scheduler passes the same;
+    handing every snapshot instead makes each audit's render map all the project's tables."""
+    named = {by_id[p].name: by_id[p] for p in snapshot.parents if p in by_id}
+    return {**named, snapshot.name: snapshot}
 
 
 PASSED_WHEN_BUILT = "passed when SQLMesh built the model (a failure would have stopped it)"

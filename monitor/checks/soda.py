@@ -11,6 +11,8 @@ How the scan is set up, and why:
 - Each prod schema is a Soda data source scoped to the schema the environment reads, so a
   schema check sees that one relation's columns (soda_compat.py says why that is not public).
 - Freshness is measured against the caller's `now` (Soda's NOW variable), never the clock.
+- The `[new]` checks read the rows loaded since SINCE (scan_scope.py says when that is not
+  every row).
 - Results come from Soda's public scan results: outcome, value, thresholds and diagnostics;
   failing rows from a sampler, Soda's extension point for them. Soda never phones home
   (soda_compat.py, through which every Soda import goes).
@@ -35,6 +37,7 @@ from greenery.durations import human_duration
 from greenery.layout import BUSINESS_UNITS, RAW_SCHEMA, view_schema
 from greenery.paths import PROJECT_ROOT
 from monitor.checks.audits import SAMPLE_ROWS
+from monitor.checks.scan_scope import EVERY_ROW
 from monitor.checks.soda_compat import (
     SampleContext,
     Sampler,
@@ -70,20 +73,32 @@ def run_soda_checks(
     datasets: dict[str, Dataset],
     now: datetime,
     checks_dir: Path = CHECKS_DIR,
+    rows_since: datetime | None = None,
 ) -> list[CheckResult]:
     """Every check of every dataset `environment` holds, as results; never raises.
 
+    `rows_since`: the `[new]` checks read only the rows loaded since then; None, every row
+    (monitor/checks/scan_scope.py decides).
+
     A check file whose dataset the environment does not hold is skipped (a dev environment
-    holds only the models that changed). A Soda problem becomes ERROR results naming the
-    dataset and the error.
+    holds only the models that changed), except where the dataset must be there (see
+    `_always_held`): then its `soda scan` result is an ERROR saying it does not exist. A Soda
+    problem becomes ERROR results naming the dataset and the error.
     """
     files = _check_files(checks_dir)
     scope: dict[str, Path] = {}
     try:
         scope = _datasets_in_environment(warehouse, environment, files)
+        missing = [
+            _scan_result(name, f"{name} does not exist: none of its checks could run", datasets)
+            for name in files
+            if name not in scope and _always_held(name, environment)
+        ]
         if not scope:
-            return []
-        return _scan(warehouse, environment, scope, datasets, now)
+            return missing
+        return missing + _scan(
+            warehouse, environment, scope, datasets, now, rows_since or EVERY_ROW
+        )
     except Exception as error:  # the monitor reports what broke; the caller's work stands
         return [
             _scan_result(name, f"{type(error).__name__}: {error}", datasets)
@@ -108,6 +123,12 @@ def _datasets_in_environment(
     wanted = {name: _relation(name, environment) for name in files}
     present = warehouse.relations({relation.split(".")[0] for relation in wanted.values()})
     return {name: files[name] for name, relation in wanted.items() if relation in present}
+
+
+def _always_held(dataset: str, environment: str) -> bool:
+    """Prod holds every dataset, and every environment the raw tables: one missing there was
+    dropped, and is said, not skipped. A dev environment holds only the marts that changed."""
+    return environment == "prod" or dataset.split(".")[0] not in BUSINESS_UNITS
 
 
 def _relation(dataset: str, environment: str) -> str:
@@ -172,6 +193,7 @@ def _scan(
     scope: dict[str, Path],
     datasets: dict[str, Dataset],
     now: datetime,
+    rows_since: datetime,
 ) -> list[CheckResult]:
     path = _search_path(database, environment)
     with data_sources(database, path) as add_data_source:
@@ -179,7 +201,7 @@ def _scan(
         scan.disable_telemetry()
         sampler = _RowSampler()
         scan.sampler = sampler
-        scan.add_variables({"NOW": _utc_iso(now)})
+        scan.add_variables({"NOW": _utc_iso(now), "SINCE": _utc_iso(rows_since)})
         for schema in sorted({name.split(".")[0] for name in scope}):
             add_data_source(scan, schema)
             scope_data_source(scan, schema, _physical_schema(schema, environment))

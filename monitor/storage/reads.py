@@ -49,6 +49,19 @@ def open_problems(database: Database, environment: str) -> list[Row]:
     )
 
 
+def soda_scans(database: Database, environment: str) -> tuple[datetime | None, datetime | None]:
+    """When the environment's last Soda scan started, and when its last full scan did."""
+    row = database.rows(
+        f"""
+        SELECT max(started_at) AS last_scan,
+               max(CASE WHEN rows_since IS NULL THEN started_at END) AS last_full_scan
+        FROM {qualified("soda_scans")} WHERE environment = ?
+        """,
+        [environment],
+    )[0]
+    return row["last_scan"], row["last_full_scan"]
+
+
 def latest_run(database: Database, environment: str) -> Row | None:
     """The newest run of `environment` with its count of failing (fail or error) results."""
     if not has_history(database):

@@ -63,6 +63,13 @@ TABLES: dict[str, dict[str, str]] = {
         "observed_at": "TIMESTAMP",
         "columns": "VARCHAR",  # JSON: column name -> type
     },
+    # One row per Soda scan: which rows its `[new]` checks read (monitor/checks/scan_scope.py).
+    "soda_scans": {
+        "run_id": "VARCHAR",
+        "environment": "VARCHAR",
+        "started_at": "TIMESTAMP",  # the run's start: rows loaded later are new to the next scan
+        "rows_since": "TIMESTAMP",  # NULL: every row (a full scan)
+    },
     # One row per incident event: opened, changed, still_open (re-alerted), resolved.
     "incidents": {
         "incident_id": "VARCHAR",  # the same from opened to resolved

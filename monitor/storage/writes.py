@@ -131,6 +131,22 @@ def record_schema(
     )
 
 
+def record_soda_scan(database: Database, run: Run, rows_since: datetime | None) -> None:
+    """The run's Soda scan read the rows loaded since `rows_since` (None: every row)."""
+    append(
+        database,
+        "soda_scans",
+        [
+            {
+                "run_id": run.run_id,
+                "environment": run.environment,
+                "started_at": run.started_at,
+                "rows_since": rows_since,
+            }
+        ],
+    )
+
+
 def close_unfinished_start(database: Database, start: dict[str, Any]) -> None:
     """End a start that never finished, as failed, so that it is reported once."""
     append(

@@ -19,16 +19,9 @@ MODEL (
     state = 'State of the default address.',
     country = 'Country of the default address.'
   ),
-  audits (
-    unique_values(columns := (
+  audits (unique_values(columns := (
       user_id
-    )),
-    not_null(columns := (user_id, created_at)),
-    assert_references("column" := address_id, target := staging.stg_greenery__addresses, target_column := address_id), /* Warns (see the audit file): a user without a known address loses only the location. */
-    forall_non_blocking(criteria := (
-      updated_at IS NULL OR updated_at >= created_at
-    )) /* Warns: the source updates accounts after creating them; the reverse is a clock or export glitch. */
-  )
+  )), not_null(columns := (user_id, created_at)))
 );
 
 SELECT

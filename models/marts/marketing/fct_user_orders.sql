@@ -28,10 +28,7 @@ MODEL (
     )),
     not_null(columns := (user_id, buyer_segment, order_count)),
     accepted_values("column" := buyer_segment, is_in := ('none', 'one-time', 'repeat')),
-    forall(criteria := (
-      first_order_at <= last_order_at
-    )), /* Blocks: the write-up's assumption; min <= max can only break through a bug here. */
-    assert_references("column" := user_id, target := core.dim_users, target_column := user_id) /* Warns (see the audit file): orders of users staging does not know. */
+    assert_not_before("column" := last_order_at, earliest := first_order_at) /* The write-up's assumption; min <= max can only break through a bug here. */
   )
 );
 
@@ -61,7 +58,7 @@ SELECT
   users.last_order_at::TIMESTAMP AS last_order_at,
   COALESCE(users.order_count, 0)::INT AS order_count,
   COALESCE(users.total_spend, 0)::DECIMAL(14, 2) AS total_spend,
-  @SAFE_DIV(users.total_spend, users.order_count)::DECIMAL(14, 2) AS average_order_value,
+  @MONEY_AVERAGE(users.total_spend, users.order_count)::DECIMAL(14, 2) AS average_order_value,
   users.avg_units_per_order::DOUBLE AS avg_units_per_order,
   COALESCE(users.distinct_products_bought, 0)::INT AS distinct_products_bought,
   COALESCE(users.promo_orders, 0)::INT AS promo_orders,

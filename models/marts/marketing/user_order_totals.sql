@@ -27,9 +27,7 @@ MODEL (
       user_id
     )),
     not_null(columns := (user_id, order_count, first_order_at, last_order_at)),
-    forall(criteria := (
-      first_order_at <= last_order_at
-    )) /* Blocks: the write-up's assumption; min <= max can only break through a bug here. */
+    assert_not_before("column" := last_order_at, earliest := first_order_at) /* The write-up's assumption; min <= max can only break through a bug here. */
   )
 );
 
