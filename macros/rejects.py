@@ -1,4 +1,5 @@
-"""The rows staging refused, one UNION ALL arm per raw table of the contract (ingest/schema.py).
+"""The rows staging refused, and the rows it has not caught up with, one UNION ALL arm per raw
+table of the contract (ingest/schema.py).
 
 SQLMesh stores a macro with the globals it reads: `REJECT_KEYS` is plain data (table name to
 key columns), so the model's fingerprint changes when the contract's tables or keys do, and
@@ -42,5 +43,38 @@ def rejected_rows(evaluator: MacroEvaluator) -> exp.Query:
             )
             .from_(exp.alias_(exp.table_(f"base_greenery__{table}", "staging"), "b", table=True))
             .where(exp.not_(exp.column("rejected_because", "b").is_(exp.null())))
+        )
+    return exp.union(*arms, distinct=False)
+
+
+#: Tables whose base model is a table compared row by row with raw; the events' base model is
+#: incremental by day, and staging_reconciliation counts its pending rows by day instead.
+ROW_MATCHED = tuple(table for table in REJECT_KEYS if table != "events")
+LANDING = ("_source_file", "_source_line", "_loaded_at")  # a landed row's identity
+
+
+@macro()
+def unmatched_rows(evaluator: MacroEvaluator, side: exp.Expression) -> exp.Query:
+    """Per table (source_table, n): with side 'raw', the rows the loader landed that the base
+    model has not processed yet (pending until the next run); with side 'base', the base
+    model's rows the loader has since replaced (superseded until then). Rows are matched on
+    their landing: file, line and load time, which the base models keep as their grain."""
+    raw_side = side.name == "raw"
+    arms = []
+    for table in ROW_MATCHED:
+        raw = exp.table_(table, "raw")
+        base = exp.table_(f"base_greenery__{table}", "staging")
+        outer, inner = (raw, base) if raw_side else (base, raw)
+        match = exp.and_(*(exp.column(c, "i").eq(exp.column(c, "o")) for c in LANDING))
+        exists = exp.Exists(
+            this=exp.select("1").from_(exp.alias_(inner, "i", table=True)).where(match)
+        )
+        arms.append(
+            exp.select(
+                exp.alias_(exp.Literal.string(table), "source_table"),
+                exp.alias_(exp.func("COUNT", exp.Star()), "n"),
+            )
+            .from_(exp.alias_(outer, "o", table=True))
+            .where(exp.not_(exists))
         )
     return exp.union(*arms, distinct=False)

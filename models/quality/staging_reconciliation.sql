@@ -3,18 +3,19 @@ MODEL (
   kind VIEW,
   grain source_table,
   tags (quality, greenery),
-  description 'One row per raw table: rows the loader delivered, rows staging kept, rows staging rejected, and events landed after the newest day staging has processed (a later run takes them). Nothing is dropped in silence: delivered = kept + rejected + pending for every table, which the blocking audit enforces; an event landing later than the lookback of its day breaks it until that day is restated.',
+  description 'One row per raw table: rows the loader delivered, rows staging kept, rows staging rejected, rows landed since the last run (pending) and rows staging holds that the loader has since replaced (superseded): the next run takes both. Nothing is dropped in silence: delivered + superseded = kept + rejected + pending for every table, which the blocking audit enforces (between a load and the next run too); an event landing later than the lookback of its day breaks it until that day is restated.',
   column_descriptions (
     source_table = 'Raw table.',
     delivered_rows = 'Rows in raw.<table>.',
     kept_rows = 'Rows in staging.stg_greenery__<table>.',
     rejected_rows = 'Rows of that table in staging.stg_greenery__rejects.',
-    pending_rows = 'Events dated after the newest day base_greenery__events has processed; 0 for the tables staging rebuilds whole.',
+    pending_rows = 'Rows landed since the last run, which the next run takes: events dated after the newest day base_greenery__events has processed; for the other tables, raw rows their base model does not hold yet (matched on file, line and load time).',
+    superseded_rows = 'Rows the base model still holds whose key the loader has since replaced in raw (the next run replaces them); 0 for events.',
     rejected_share = 'rejected_rows / delivered_rows.'
   ),
   audits (
     forall(criteria := (
-      delivered_rows = kept_rows + rejected_rows + pending_rows
+      delivered_rows + superseded_rows = kept_rows + rejected_rows + pending_rows
     )) /* Blocks: a row neither kept, rejected nor pending was lost by a staging model. */
   )
 );
@@ -107,6 +108,10 @@ WITH delivered(source_table, n) AS (
         DATE_TRUNC('DAY', MAX(created_at)) + INTERVAL '1' DAY
       FROM staging.base_greenery__events
     )
+  UNION ALL
+  @UNMATCHED_ROWS('raw')
+), superseded AS (
+  @UNMATCHED_ROWS('base')
 )
 SELECT
   delivered.source_table::TEXT AS source_table,
@@ -114,6 +119,7 @@ SELECT
   kept.n::BIGINT AS kept_rows,
   COALESCE(rejected.n, 0)::BIGINT AS rejected_rows,
   COALESCE(pending.n, 0)::BIGINT AS pending_rows,
+  COALESCE(superseded.n, 0)::BIGINT AS superseded_rows,
   @SAFE_DIV(COALESCE(rejected.n, 0), delivered.n)::DOUBLE AS rejected_share
 FROM delivered
 JOIN kept
@@ -122,3 +128,5 @@ LEFT JOIN rejected
   ON rejected.source_table = delivered.source_table
 LEFT JOIN pending
   ON pending.source_table = delivered.source_table
+LEFT JOIN superseded
+  ON superseded.source_table = delivered.source_table
