@@ -133,3 +133,40 @@ def test_events_after_the_processed_days_are_pending_not_lost(faulty: Context) -
 def test_marts_see_only_clean_rows(faulty: Context) -> None:
     assert query(faulty, "SELECT min(quantity) FROM product.fct_order_products")[0][0] >= 1
     assert query(faulty, "SELECT count(*) FROM core.fct_orders WHERE order_id = 'o-lost'") == [(0,)]
+
+
+def test_rows_landed_since_the_last_run_are_pending_or_superseded(faulty: Context) -> None:
+    """Between a load and the next run, a replaced order's new row is pending and its old row,
+    which staging still holds, superseded; a new order and a new user are pending. The counts
+    reconcile before the run takes them (in a transaction rolled back: the build stays)."""
+    connection = faulty.engine_adapter.connection
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        connection.execute(
+            """
+            CREATE TEMP TABLE landed AS SELECT * FROM raw.orders ORDER BY order_id LIMIT 1;
+            DELETE FROM raw.orders WHERE order_id = (SELECT order_id FROM landed);
+            INSERT INTO raw.orders SELECT * REPLACE (
+                'next.csv' AS _source_file, now()::TIMESTAMP AS _loaded_at)
+            FROM landed;
+            INSERT INTO raw.orders SELECT * REPLACE (
+                'o-next' AS order_id, 'next.csv' AS _source_file, 2 AS _source_line,
+                now()::TIMESTAMP AS _loaded_at)
+            FROM landed;
+            INSERT INTO raw.users SELECT * REPLACE (
+                'u-next' AS user_id, 'next.csv' AS _source_file, now()::TIMESTAMP AS _loaded_at)
+            FROM raw.users LIMIT 1
+            """
+        )
+        rows = connection.execute(
+            "SELECT source_table, delivered_rows, superseded_rows, kept_rows, rejected_rows, "
+            "pending_rows FROM quality.staging_reconciliation"
+        ).fetchall()
+    finally:
+        connection.execute("ROLLBACK")
+
+    assert all(d + s == k + r + p for _, d, s, k, r, p in rows), rows
+    counts = {table: (superseded, pending) for table, _, superseded, _, _, pending in rows}
+    assert counts["orders"] == (1, 2)
+    assert counts["users"] == (0, 1)
+    assert counts["products"] == (0, 0)
