@@ -40,9 +40,10 @@ endif
 	cd $(ROOT) && $(BIN)/sqlmesh plan prod --auto-apply --no-prompts
 	$(BIN)/greenery answers
 
+# Two workers, each module on one, slowest modules first (tests/conftest.py: SLOWEST_FIRST).
 test: setup
 	cd $(ROOT) && $(BIN)/ruff check . && $(BIN)/ruff format --check .
-	cd $(ROOT) && $(BIN)/pytest -n 2 --dist loadfile
+	cd $(ROOT) && $(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 # The scale benchmark (bench/): every step at each scale, against plain DuckDB on the same SQL.
 SCALES ?= 1 10 100 1000 3000

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import date
+from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from greenery.paths import PROJECT_ROOT
 from ingest.generate import generate
 from monitor.storage.database import Database
 from monitor.storage.tables import ensure_tables
+from tests.warehouse_builds import build
 
 #: Fixed dates keep the tests independent of today's date.
 START = date(2026, 3, 1)
 END = date(2026, 3, 4)
+#: The course's real export, where this machine has it (CI does not: its tests skip).
+REFERENCE = Path(
+    os.environ.get("GREENERY_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "greenery-reference")
+)
 
 os.environ["SQLMESH__DISABLE_ANONYMIZED_ANALYTICS"] = "true"
 # SQLMesh loads models in forked processes; tests run SMTP and HTTP server threads, and a fork
@@ -25,6 +32,56 @@ os.environ["MAX_FORK_WORKERS"] = "1"
 # The monitor's hooks run inside every SQLMesh apply; a test that does not test the monitor
 # builds without it. Modules that test it say so with `pytestmark = pytest.mark.monitor`.
 os.environ["GREENERY_MONITOR"] = "off"
+
+
+#: Modules by how long they take, slowest first (pytest --durations, summed per module). `make
+#: test` runs modules on two workers, each module on one, in this order: the slow ones start
+#: first and the many quick ones fill in after them, so both workers finish together.
+SLOWEST_FIRST = (
+    "test_bench.py",
+    "test_monitor_alerts.py",
+    "test_review.py",
+    "test_demo.py",
+    "test_soda.py",
+    "test_monitor_cli.py",
+    "test_pipeline_failures.py",
+    "test_warehouse.py",
+    "test_faults.py",
+    "test_postgres.py",
+    "test_history_correction.py",
+    "test_reference.py",
+    "test_rejects.py",
+    "test_project.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slowest modules first (SLOWEST_FIRST); a module's own tests keep their order."""
+    rank = {name: position for position, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`--dist loadfile` that sends a worker its next module only once it is on the last test
+    of its current one (xdist's own sends it while two tests are left: a worker busy with a
+    slow one-test module would queue the next slow module behind it, idling the other)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+    from xdist.workermanage import WorkerController
+
+    class OneModuleAhead(LoadFileScheduling):
+        def _reschedule(self, node: WorkerController) -> None:
+            if node.shutting_down:
+                return
+            if not self.workqueue:
+                node.shutdown()
+                return
+            # A worker holds its last test back until it is sent more or told to stop.
+            if self._pending_of(self.assigned_work[node]) <= 1:
+                self._assign_work_unit(node)
+
+    return OneModuleAhead(config, log)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -64,6 +121,67 @@ def generated_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("generated")
     generate(out, scale=1, seed=7, start=START, end=END)
     return out
+
+
+@contextmanager
+def monitor_switched(monitor: str) -> Iterator[None]:
+    """The monitor switched `monitor` for a build, and GREENERY_WAREHOUSE restored after it: a
+    session build must not take the switch of whichever module first asks for it, nor leave
+    its file in the variable for the tests after it."""
+    saved = {name: os.environ.get(name) for name in ("GREENERY_MONITOR", "GREENERY_WAREHOUSE")}
+    os.environ["GREENERY_MONITOR"] = monitor
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _built(raw_dir: Path, folder: Path, last_day: date | None, monitor: str) -> Path:
+    """A closed warehouse at `folder`/greenery.duckdb, built from `raw_dir` by a prod plan."""
+    warehouse = folder / "greenery.duckdb"
+    with monitor_switched(monitor):
+        build(raw_dir, warehouse, last_day).close()
+    return warehouse
+
+
+# Session builds: a SQLMesh build costs 10-20 s, so each dataset is built once per worker and
+# every module that uses it takes a copy (`warehouse_builds.copy_of`), never the file itself.
+
+
+@pytest.fixture(scope="session")
+def built_generated(generated_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`generated_dir` planned into prod up to END, the monitor off."""
+    return _built(generated_dir, tmp_path_factory.mktemp("built-generated"), END, "off")
+
+
+@pytest.fixture(scope="session")
+def built_generated_monitored(
+    generated_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The same build with the monitor's hooks on: what a plan leaves in monitor.*."""
+    return _built(generated_dir, tmp_path_factory.mktemp("built-monitored"), END, "on")
+
+
+@pytest.fixture(scope="session")
+def built_until_previous_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A half-scale shop (seed 11) built up to the day before END, the monitor off: where a
+    daily run, or a correction of END, starts from."""
+    raw = tmp_path_factory.mktemp("until-previous-day")
+    generate(raw, scale=0.5, seed=11, start=START, end=END - timedelta(days=1))
+    folder = tmp_path_factory.mktemp("built-until-previous-day")
+    return _built(raw, folder, END - timedelta(days=1), "off")
+
+
+@pytest.fixture(scope="session")
+def built_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reference export planned into prod as of now, the monitor off."""
+    if not (REFERENCE / "orders.csv").is_file():
+        pytest.skip(f"the reference export is not on this machine ({REFERENCE})")
+    return _built(REFERENCE, tmp_path_factory.mktemp("built-reference"), None, "off")
 
 
 @pytest.fixture

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import csv
 import shutil
-from datetime import timedelta
 from pathlib import Path
 
 from sqlmesh import Context
 
+from greenery.project import open_context
 from ingest.generate import generate
 from tests.conftest import END, START
-from tests.warehouse_builds import after, build, land, query
+from tests.warehouse_builds import after, copy_of, land, query
 
 HISTORY = {
     "snapshots.products_history": "product_id, valid_from",
@@ -56,15 +56,17 @@ def _history(context: Context) -> dict[str, list[tuple]]:
     return history
 
 
-def test_a_corrected_day_restated_gives_the_history_of_a_clean_load(tmp_path: Path) -> None:
-    until = tmp_path / "until-previous-day"
-    generate(until, scale=0.5, seed=11, start=START, end=END - timedelta(days=1))
+def test_a_corrected_day_restated_gives_the_history_of_a_clean_load(
+    built_until_previous_day: Path, tmp_path: Path
+) -> None:
+    """Both warehouses start as copies of one build up to the day before END (conftest)."""
     day = tmp_path / "day"
     generate(day, scale=0.5, seed=11, start=START, end=END, only_day=END)
     product, order = _corrupt(day, tmp_path / "bad-day")
 
-    faulty = build(until, tmp_path / "faulty.duckdb", last_day=END - timedelta(days=1))
-    land(tmp_path / "bad-day", tmp_path / "faulty.duckdb")
+    faulty_warehouse = copy_of(built_until_previous_day, tmp_path / "faulty")
+    faulty = open_context(faulty_warehouse)
+    land(tmp_path / "bad-day", faulty_warehouse)
     faulty.run(execution_time=after(END))
     wrong = query(
         faulty,
@@ -74,7 +76,7 @@ def test_a_corrected_day_restated_gives_the_history_of_a_clean_load(tmp_path: Pa
     assert wrong == [(9999,)], "the bad value should have reached history first"
 
     # The fix: the corrected export of the same day, landed, then the day restated.
-    land(day, tmp_path / "faulty.duckdb")
+    land(day, faulty_warehouse)
     faulty.plan(
         restate_models=["staging.*", "snapshots.*", "core.*"],
         start=END,
@@ -84,8 +86,9 @@ def test_a_corrected_day_restated_gives_the_history_of_a_clean_load(tmp_path: Pa
         no_prompts=True,
     )
 
-    clean = build(until, tmp_path / "clean.duckdb", last_day=END - timedelta(days=1))
-    land(day, tmp_path / "clean.duckdb")
+    clean_warehouse = copy_of(built_until_previous_day, tmp_path / "clean")
+    clean = open_context(clean_warehouse)
+    land(day, clean_warehouse)
     clean.run(execution_time=after(END))
     expected = _history(clean)
     assert _history(faulty) == expected

@@ -9,19 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import END
 from tests.servers import free_port, http_server
-from tests.warehouse_builds import build
+from tests.warehouse_builds import copy_of
 
 pytestmark = pytest.mark.monitor
 
 
 @pytest.fixture(scope="module")
-def warehouse(generated_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse whose data ended months ago: the freshness checks fail, as they should."""
-    path = tmp_path_factory.mktemp("cli") / "greenery.duckdb"
-    build(generated_dir, path, last_day=END).close()
-    return path
+def warehouse(built_generated_monitored: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse whose data ended months ago: the freshness checks fail, as they should.
+    This module's copy of the session's monitored build (conftest)."""
+    return copy_of(built_generated_monitored, tmp_path_factory.mktemp("cli"))
 
 
 def _monitor(*args: str, warehouse: Path, **env: str) -> subprocess.CompletedProcess[str]:

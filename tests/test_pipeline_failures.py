@@ -21,7 +21,7 @@ import pytest
 from greenery.paths import PROJECT_ROOT
 from ingest.generate import generate
 from tests.servers import Capture, Mailbox, http_server, smtp_server
-from tests.warehouse_builds import build
+from tests.warehouse_builds import build, copy_of
 
 pytestmark = pytest.mark.monitor
 
@@ -31,14 +31,24 @@ PROJECT_PARTS = ("config.yaml", "external_models.yaml", "models", "audits", "mac
 PIPELINE = "sqlmesh.pipeline"
 
 
-@pytest.fixture
-def warehouse(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A clean prod build of data ending yesterday, planned the morning before: no check fails,
-    no alert is due, and yesterday's interval is due for the next `sqlmesh run`."""
-    generate(tmp_path / "raw", scale=0.3, seed=11)
-    path = tmp_path / "greenery.duckdb"
-    build(tmp_path / "raw", path, last_day=datetime.now(UTC).date() - timedelta(days=2)).close()
+    no alert is due, and yesterday's interval is due for the next `sqlmesh run`. Built once
+    for the module, the monitor on; each test takes a copy (`warehouse`)."""
+    root = tmp_path_factory.mktemp("pipeline")
+    generate(root / "raw", scale=0.3, seed=11)
+    path = root / "greenery.duckdb"
+    build(root / "raw", path, last_day=datetime.now(UTC).date() - timedelta(days=2)).close()
     return path
+
+
+@pytest.fixture
+def warehouse(built: Path, tmp_path: Path) -> Path:
+    """The test's own copy of the build, its export beside it in `tmp_path`/raw: every test
+    fails or refuses something in its warehouse, and none sees another's."""
+    shutil.copytree(built.parent / "raw", tmp_path / "raw")
+    return copy_of(built, tmp_path)
 
 
 def _run(command: list[str], warehouse: Path, urls: str) -> subprocess.CompletedProcess[str]:

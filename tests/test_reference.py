@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from greenery.paths import PROJECT_ROOT
-from tests.warehouse_builds import build, failing_audits, query
-
-REFERENCE = Path(
-    os.environ.get("GREENERY_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "greenery-reference")
-)
+from greenery.project import open_context
+from tests.conftest import REFERENCE
+from tests.warehouse_builds import copy_of, failing_audits, query
 
 pytestmark = pytest.mark.skipif(
     not (REFERENCE / "orders.csv").is_file(),
@@ -20,8 +16,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_reference_export_reproduces_the_repeat_rate(tmp_path: Path) -> None:
-    context = build(REFERENCE, tmp_path / "greenery.duckdb")
+def test_reference_export_reproduces_the_repeat_rate(built_reference: Path, tmp_path: Path) -> None:
+    """On a copy of the session's build of the export (conftest), shared with test_soda."""
+    context = open_context(copy_of(built_reference, tmp_path))
 
     purchasers, repeaters, rate = query(
         context, "SELECT purchasers, repeat_purchasers, repeat_rate FROM marketing.repeat_rate"

@@ -15,10 +15,8 @@ from pathlib import Path
 import pytest
 
 from greenery.paths import PROJECT_ROOT
-from tests.conftest import END
-from tests.warehouse_builds import build
-
-pytestmark = pytest.mark.monitor
+from greenery.project import open_context
+from tests.warehouse_builds import copy_of
 
 
 def _free_port() -> int:
@@ -34,11 +32,12 @@ def _get(url: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def ui(
-    generated_dir: Path, tmp_path_factory: pytest.TempPathFactory
+    built_generated: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, list[str]]]:
-    """A `sqlmesh ui` process on loopback, and the names of the project's models."""
-    warehouse = tmp_path_factory.mktemp("ui") / "greenery.duckdb"
-    context = build(generated_dir, warehouse, last_day=END)
+    """A `sqlmesh ui` process on loopback, on a copy of the session's build (conftest), and
+    the names of the project's models."""
+    warehouse = copy_of(built_generated, tmp_path_factory.mktemp("ui"))
+    context = open_context(warehouse)
     models = sorted(m.name for m in context.models.values() if not m.kind.is_external)
     context.close()  # the UI needs the file: DuckDB allows one process at a time
 

@@ -8,15 +8,16 @@ from pathlib import Path
 import pytest
 from sqlmesh import Context
 
+from greenery.project import open_context
 from ingest.generate import generate
 from tests.conftest import END, START
-from tests.warehouse_builds import after, build, failing_audits, land, query
+from tests.warehouse_builds import after, build, copy_of, failing_audits, land, query
 
 
 @pytest.fixture(scope="module")
-def built(generated_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Context:
-    warehouse = tmp_path_factory.mktemp("built") / "greenery.duckdb"
-    return build(generated_dir, warehouse, last_day=END)
+def built(built_generated: Path, tmp_path_factory: pytest.TempPathFactory) -> Context:
+    """The session's build of the generated data (conftest), read through this module's copy."""
+    return open_context(copy_of(built_generated, tmp_path_factory.mktemp("built")))
 
 
 def test_every_audit_passes_blocking_and_warning_alike(built: Context) -> None:
@@ -61,15 +62,17 @@ def test_marts_answer_the_questions(built: Context) -> None:
     assert funnel[0] == (sessions, orders)
 
 
-def test_a_daily_run_processes_only_the_new_day(tmp_path: Path) -> None:
-    """Build up to the day before END, land END, `run`: same marts as one build up to END."""
-    previous = tmp_path / "until-previous-day"
-    generate(previous, scale=0.5, seed=11, start=START, end=END - timedelta(days=1))
+def test_a_daily_run_processes_only_the_new_day(
+    built_until_previous_day: Path, tmp_path: Path
+) -> None:
+    """Built up to the day before END (conftest), land END, `run`: same marts as one build up
+    to END."""
     latest = tmp_path / "until-end"
     generate(latest, scale=0.5, seed=11, start=START, end=END)
 
-    daily = build(previous, tmp_path / "daily.duckdb", last_day=END - timedelta(days=1))
-    land(latest, tmp_path / "daily.duckdb")
+    warehouse = copy_of(built_until_previous_day, tmp_path / "daily")
+    daily = open_context(warehouse)
+    land(latest, warehouse)
     daily.run(execution_time=after(END))
     processed = query(
         daily,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -31,6 +32,18 @@ def build(raw_dir: Path, warehouse: Path, last_day: date | None = None) -> Conte
     return context
 
 
+def copy_of(warehouse: Path, folder: Path) -> Path:
+    """A copy of a closed `warehouse` in `folder`, under the same file name: SQLMesh's DuckDB
+    views name the file's stem as their catalog, so a renamed copy cannot read them (the
+    commands refuse one by design). A module or test that changes a shared build changes
+    its own copy, never the build another one reads."""
+    assert not Path(f"{warehouse}.wal").exists(), f"{warehouse} is still open somewhere"
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / warehouse.name
+    shutil.copyfile(warehouse, copy)
+    return copy
+
+
 def after(day: date | None) -> datetime | None:
     """Midnight after `day`: the execution time at which `day` is complete."""
     return None if day is None else datetime.combine(day + timedelta(days=1), time())
@@ -43,5 +56,6 @@ def query(context: Context, sql: str) -> list[tuple]:
 def failing_audits(context: Context, start: date | str, end: date | str) -> list[CheckResult]:
     """Every audit of every model, blocking or not, that finds rows over [start, end]."""
     results = run_sqlmesh_audits(context.engine_adapter, context.snapshots, {}, start, end)
-    assert len(results) > 90, "the project's audits should all have run"
+    declared = sum(len(s.model.audits_with_args) for s in context.snapshots.values() if s.is_model)
+    assert len(results) == declared > 70, "the project's audits should all have run"
     return [r for r in results if r.status.is_problem]
