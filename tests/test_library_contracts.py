@@ -2,7 +2,8 @@
 installed versions. An upgrade that breaks one of these fails here, by name, instead of
 silently losing schema checks, samples or audit results.
 
-- Soda: `monitor/checks/soda_compat.py` (a data source's schema; a sample's table);
+- Soda: `monitor/checks/soda_compat.py` (a data source's schema; a sample's table; closing a
+  scan's connections);
 - SQLMesh: `monitor/checks/audits.py` runs audits through the `SnapshotEvaluator` a Context
   uses, for each audit's count, query and blocking flag (`Context.audit` returns a bool).
 """
@@ -12,11 +13,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pytest
 from sqlmesh import Context
 from sqlmesh.core.config import Config, DuckDBConnectionConfig, GatewayConfig, ModelDefaultsConfig
 
 from monitor.checks.audits import run_sqlmesh_audits
-from monitor.checks.soda_compat import Sampler, Scan, sample_table, scope_data_source
+from monitor.checks.soda_compat import (
+    Sampler,
+    Scan,
+    close_data_sources,
+    sample_table,
+    scope_data_source,
+)
 from monitor.results import Status
 
 
@@ -66,6 +74,20 @@ def test_soda_samples_name_their_table() -> None:
     scan.sampler = Recorder()
     scan.execute()
     assert seen == [("t", "missing_count(x) = 0")]
+
+
+def test_soda_data_sources_close_their_connections() -> None:
+    """`close_data_sources` reaches the connections a scan's data sources hold: Soda leaves
+    them open (a PostgreSQL one idle in a transaction that holds off a later load)."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    scan = _scan(con, "checks for t:\n  - row_count > 0\n", None)
+    scan.execute()
+
+    close_data_sources(scan)
+
+    with pytest.raises(duckdb.ConnectionException):
+        con.execute("SELECT 1")
 
 
 def test_sqlmesh_audit_results_carry_count_query_and_blocking(tmp_path: Path) -> None:

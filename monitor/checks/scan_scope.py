@@ -1,11 +1,12 @@
 """Which rows a Soda scan reads: every row, or only the rows loaded since the last scan.
 
 Check files put the checks that judge rows one at a time (missing and invalid values,
-failed-rows conditions, references) of a table that grows by loads under a dataset filter,
-`checks for events [new]`, whose `where` reads `_loaded_at >= TIMESTAMP '${SINCE}'`. After a
-SQLMesh apply or run, SINCE is the start of the environment's previous scan: a daily run
-checks the day it loaded, not all history. Checks about the whole table (row count, schema,
-freshness, uniqueness) always read all of it. A scan reads every row (SINCE is the epoch):
+failed-rows conditions, references, duplicated keys, whose rows the loader lands together) of
+a table that grows by loads under a dataset filter, `checks for events [new]`, whose `where`
+reads `_loaded_at >= TIMESTAMP '${SINCE}'`. After a SQLMesh apply or run, SINCE is the start of
+the environment's previous scan: a daily run checks the day it loaded, not all history. Checks
+about the whole table (row count, schema, freshness) always read all of it. A scan reads every
+row (SINCE is the epoch):
 - when it is not after an apply or run (`monitor check`, `monitor daily` with nothing due);
 - when the last full scan is a week old (`MONITOR_FULL_SCAN_DAYS`): the weekly full scan;
 - when the environment has an open Soda problem, so that only a scan that sees the bad rows

@@ -19,7 +19,7 @@ Soda Core 3.5 offers no public way to:
   never fills, so a PostgreSQL connection stays open, idle in a transaction whose locks hold
   off a load's TRUNCATE until the process ends (a `monitor daily` lands after a scan).
 
-tests/test_library_contracts.py and tests/test_soda.py hold all three to the installed Soda:
+tests/test_library_contracts.py and tests/test_soda.py hold each of these to the installed Soda:
 an upgrade that breaks one fails there, by name, instead of silently phoning home or losing
 schema checks or samples.
 """
