@@ -103,16 +103,18 @@ def monitor_environment(
         results += run_sqlmesh_audits(
             adapter, in_scope, datasets, None, moment, after_apply=after_apply
         )
+        open_problems = reads.open_problems(database, environment)  # before this run's results
         since = rows_since(
             database,
             environment,
+            open_problems,
             after_apply=after_apply,
             full_scan_every=settings.full_scan_every,
         )
         results += run_soda_checks(database, environment, datasets, moment, rows_since=since)
         writes.record_soda_scan(database, run, since)
         results += run_history_monitors(database, environment, datasets, moment)
-        retired = retired_checks(database, environment, results)
+        retired = retired_checks(open_problems, results)
         results += retired
 
     for start in unfinished:
@@ -162,11 +164,10 @@ def _lineage(snapshots: dict[str, Snapshot]) -> dict[str, set[str]]:
     }
 
 
-def retired_checks(
-    database: Database, environment: str, results: list[CheckResult]
-) -> list[CheckResult]:
-    """Open problems whose check this run no longer has, although it ran that source on that
-    dataset: the check was removed from the project. Each becomes a pass marked retired."""
+def retired_checks(open_problems: list[reads.Row], results: list[CheckResult]) -> list[CheckResult]:
+    """The `open_problems` (as `reads.open_problems` gives them) whose check this run no longer
+    has, although it ran that source on that dataset: the check was removed from the project.
+    Each becomes a pass marked retired."""
     ran = {(str(r.source), r.dataset) for r in results}
     present = {r.check_id for r in results}
     return [
@@ -181,7 +182,7 @@ def retired_checks(
             tags=tuple(filter(None, (row["tags"] or "").split(","))),
             message="retired: the check is no longer declared",
         )
-        for row in reads.open_problems(database, environment)
+        for row in open_problems
         if (row["source"], row["dataset"]) in ran and row["check_id"] not in present
     ]
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from monitor.checks.scan_scope import rows_since
 from monitor.results import CheckResult, Source, Status
-from monitor.storage import writes
+from monitor.storage import reads, writes
 from monitor.storage.database import Database, now
 
 WEEK = timedelta(days=7)
@@ -21,7 +21,8 @@ def _scan(database: Database, ago: timedelta, full: bool) -> writes.Run:
 
 
 def _since(database: Database, after_apply: bool = True) -> object:
-    return rows_since(database, "prod", after_apply=after_apply, full_scan_every=WEEK)
+    problems = reads.open_problems(database, "prod")
+    return rows_since(database, "prod", problems, after_apply=after_apply, full_scan_every=WEEK)
 
 
 def test_the_first_scan_reads_every_row(database: Database) -> None:

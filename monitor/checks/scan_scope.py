@@ -26,9 +26,15 @@ EVERY_ROW = datetime(1970, 1, 1)
 
 
 def rows_since(
-    database: Database, environment: str, *, after_apply: bool, full_scan_every: timedelta
+    database: Database,
+    environment: str,
+    open_problems: list[reads.Row],
+    *,
+    after_apply: bool,
+    full_scan_every: timedelta,
 ) -> datetime | None:
-    """Where this run's `[new]` checks start reading; None for every row."""
+    """Where this run's `[new]` checks start reading; None for every row. `open_problems`:
+    the environment's, as `reads.open_problems` gives them before this run's results."""
     if not after_apply:
         return None
     last_scan, last_full_scan = reads.soda_scans(database, environment)
@@ -36,6 +42,6 @@ def rows_since(
         return None
     if now() - last_full_scan >= full_scan_every:
         return None
-    if any(row["source"] == str(Source.SODA) for row in reads.open_problems(database, environment)):
+    if any(row["source"] == str(Source.SODA) for row in open_problems):
         return None
     return last_scan
