@@ -1,20 +1,23 @@
 """Open the warehouse of a gateway, turning its faults into advice a person can act on: the
 one module of the project's commands that knows which engine a gateway runs on."""
 
+from __future__ import annotations
+
 import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import jinja2
-import psycopg2
 import yaml
-from psycopg2.extensions import connection as PgConnection
 
 from greenery.faults import WarehouseMissingError, explain
 from greenery.paths import PROJECT_ROOT, warehouse_path
+
+if TYPE_CHECKING:
+    from psycopg2.extensions import connection as PgConnection
 
 
 def _config() -> dict[str, Any]:
@@ -78,6 +81,8 @@ def connect_postgres(*, read_only: bool = False) -> PgConnection:
     """A connection with the settings config.yaml gives SQLMesh's `postgres` gateway; read
     only, as a DuckDB file opened by a reading command is. A server that is not there, or a
     database that is not, is said plainly by greenery.faults, as every command's faults are."""
+    import psycopg2  # here: DuckDB's commands need not pay for its import
+
     settings = gateway_connection("postgres")
     connection = psycopg2.connect(
         host=settings["host"],

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import errno
 import re
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import psycopg2
 
 from greenery.errors import ExpectedError
+
+if TYPE_CHECKING:
+    import psycopg2
 
 
 class WarehouseLockedError(ExpectedError):
@@ -62,6 +66,9 @@ def explain(error: BaseException, path: Path | str | None = None) -> ExpectedErr
     or None when it is none of them (a bug keeps its traceback). `path` says where the
     caller was writing (a file, or a list of them), for errors that do not name a file
     (a failed write() has no file name)."""
+    # A PostgreSQL error can only come from psycopg2 once something imported it: DuckDB's
+    # commands need not pay for its import.
+    postgres = sys.modules.get("psycopg2")
     for cause in _chain(error):
         if isinstance(cause, ExpectedError):
             return cause
@@ -69,7 +76,7 @@ def explain(error: BaseException, path: Path | str | None = None) -> ExpectedErr
             found = _from_duckdb(cause, path)
         elif isinstance(cause, OSError):
             found = _from_os(cause, path)
-        elif isinstance(cause, psycopg2.OperationalError):
+        elif postgres and isinstance(cause, postgres.OperationalError):
             found = _from_postgres(cause)
         else:
             continue

@@ -594,12 +594,15 @@ def _merge(
             SELECT {key}, count(*) AS n,
                 sum(hash({", ".join(f"c.{c}" for c in table.columns)})::HUGEINT) AS fingerprint,
                 max({current_as_of}) AS as_of, max(l.export_as_of) AS export_as_of
-            FROM {table.qualified_name} AS c
+            FROM (
+                -- The incoming keys' rows first: the log is then joined to those alone.
+                SELECT c.* FROM {table.qualified_name} AS c
+                SEMI JOIN incoming AS i ON {_same_key(table, "i", "c")}
+            ) AS c
             LEFT JOIN (
                 SELECT DISTINCT loaded_at::TIMESTAMP AS loaded_at, source_file, export_as_of
                 FROM {RAW_SCHEMA}._load_log WHERE table_name = ? AND export_as_of IS NOT NULL
             ) AS l ON l.loaded_at = c._loaded_at AND l.source_file = c._source_file
-            WHERE EXISTS (SELECT 1 FROM incoming AS i WHERE {_same_key(table, "i", "c")})
             GROUP BY ALL
         )
         SELECT i.* EXCLUDE (as_of), c.n IS NOT NULL AS existed
@@ -614,10 +617,13 @@ def _merge(
         """,
         [table.name, export_as_of, export_as_of],
     )
-    replaced = con.execute(
-        f"DELETE FROM {table.qualified_name} AS t WHERE EXISTS "
-        f"(SELECT 1 FROM _changed_keys AS k WHERE k.existed AND {_same_key(table, 'k', 't')})"
-    ).fetchone()[0]
+    replaced = 0
+    if con.execute("SELECT bool_or(existed) FROM _changed_keys").fetchone()[0]:
+        # Only then: a day of new keys would otherwise scan the whole table for nothing.
+        replaced = con.execute(
+            f"DELETE FROM {table.qualified_name} AS t WHERE EXISTS "
+            f"(SELECT 1 FROM _changed_keys AS k WHERE k.existed AND {_same_key(table, 'k', 't')})"
+        ).fetchone()[0]
     inserted = con.execute(
         f"{insert} WHERE EXISTS "
         f"(SELECT 1 FROM _changed_keys AS k WHERE {_same_key(table, 'k', 's')})",

@@ -5,11 +5,13 @@ silently losing schema checks, samples or audit results.
 - Soda: `monitor/checks/soda_compat.py` (a data source's schema; a sample's table; closing a
   scan's connections);
 - SQLMesh: `monitor/checks/audits.py` runs audits through the `SnapshotEvaluator` a Context
-  uses, for each audit's count, query and blocking flag (`Context.audit` returns a bool).
+  uses, for each audit's count, query and blocking flag (`Context.audit` returns a bool), and
+  reads from SQLMesh's state which models an apply or run evaluated.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -17,7 +19,7 @@ import pytest
 from sqlmesh import Context
 from sqlmesh.core.config import Config, DuckDBConnectionConfig, GatewayConfig, ModelDefaultsConfig
 
-from monitor.checks.audits import run_sqlmesh_audits
+from monitor.checks.audits import evaluated_since, run_sqlmesh_audits
 from monitor.checks.soda_compat import (
     Sampler,
     Scan,
@@ -115,3 +117,30 @@ def test_sqlmesh_audit_results_carry_count_query_and_blocking(tmp_path: Path) ->
     assert found["not_null"].status is Status.FAIL and found["not_null"].failing_rows == 1
     assert found["unique_values"].status is Status.WARN and found["unique_values"].failing_rows
     assert "SELECT" in found["not_null"].query.upper()
+
+
+def test_sqlmesh_state_says_which_models_an_apply_evaluated(tmp_path: Path) -> None:
+    """`evaluated_since` reads SQLMesh's state through `EngineAdapterStateSync` on the
+    warehouse's adapter: a model it evaluated carries a `last_altered_ts` of that time."""
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "v.sql").write_text("MODEL (name s.v, kind VIEW);\nSELECT 1 AS x\n")
+    config = Config(
+        # A file: an in-memory DuckDB keeps SQLMesh's state on a connection of its own.
+        gateways={
+            "local": GatewayConfig(
+                connection=DuckDBConnectionConfig(database=str(tmp_path / "w.duckdb"))
+            )
+        },
+        default_gateway="local",
+        model_defaults=ModelDefaultsConfig(dialect="duckdb"),
+    )
+    context = Context(paths=tmp_path, config=config)
+    before = datetime.now(UTC).replace(tzinfo=None)
+    context.plan(auto_apply=True, no_prompts=True, skip_tests=True)
+    after = datetime.now(UTC).replace(tzinfo=None)
+    snapshots = {s.name: s for s in context.snapshots.values()}
+
+    assert evaluated_since(context.engine_adapter, snapshots, before) == {
+        s.snapshot_id for s in snapshots.values()
+    }
+    assert evaluated_since(context.engine_adapter, snapshots, after) == frozenset()

@@ -8,8 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from greenery.project import open_context
 from monitor import runner
 from monitor.checks.audits import PASSED_WHEN_BUILT
+from monitor.results import Source
 from tests.conftest import END
 from tests.warehouse_builds import build, copy_of, query
 
@@ -55,9 +57,9 @@ def test_the_switch_turns_the_monitor_off(built_generated: Path, tmp_path: Path)
 def test_after_an_apply_the_audits_it_ran_are_not_run_again(
     built_generated_monitored: Path, tmp_path: Path
 ) -> None:
-    """A built model whose audits all block (every model's, "Where each rule lives") passed
-    them in the apply; the audits of views and of raw tables run again (tables change under
-    views, and SQLMesh does not audit the tables it does not build)."""
+    """Every model the apply evaluated passed its audits there (every model audit blocks,
+    "Where each rule lives"), views included; the audits of raw tables run again, since
+    SQLMesh does not build them."""
     (rows,) = _read(
         built_generated_monitored,
         tmp_path,
@@ -67,5 +69,26 @@ def test_after_an_apply_the_audits_it_ran_are_not_run_again(
     taken = {dataset for dataset, from_apply in rows if from_apply}
     run = {dataset for dataset, from_apply in rows if not from_apply}
     assert {"core.dim_products", "marketing.repeat_rate", "core.fct_orders"} <= taken
-    assert {"staging.stg_greenery__orders", "raw.orders_versions"} <= run
+    assert {"staging.stg_greenery__orders", "product.fct_order_products"} <= taken
+    assert {"raw.orders_versions", "raw.products_versions"} == run
+
+
+def test_views_sqlmesh_did_not_evaluate_in_the_apply_are_audited_again(
+    built_generated_monitored: Path, tmp_path: Path
+) -> None:
+    """An apply that started after the last build evaluated nothing: the tables under a view
+    may have changed since it was audited, so its audits run; a table SQLMesh built keeps
+    the result it had then."""
+    context = open_context(copy_of(built_generated_monitored, tmp_path), load=False)
+    snapshots = {s.name: s for s in context.state_reader.get_snapshots(
+        context.state_reader.get_environment("prod").snapshots).values()}  # fmt: skip
+    outcome = runner.monitor_environment(
+        context.engine_adapter, snapshots, "prod", "sqlmesh", after_apply=True
+    )
+    audits = [r for r in outcome.results if r.source is Source.SQLMESH_AUDIT]
+    taken = {r.dataset for r in audits if r.message == PASSED_WHEN_BUILT}
+    run = {r.dataset for r in audits if r.message != PASSED_WHEN_BUILT}
+    assert {"staging.stg_greenery__orders", "product.fct_order_products"} <= run
+    assert {"core.fct_orders", "marketing.repeat_rate"} <= taken
     assert not taken & run
+    context.close()

@@ -13,15 +13,20 @@ from dataclasses import replace
 from datetime import datetime
 
 from sqlglot import exp
+from sqlmesh.core.constants import SQLMESH as STATE_SCHEMA
 from sqlmesh.core.engine_adapter import EngineAdapter
 from sqlmesh.core.model import Model
 from sqlmesh.core.snapshot import Snapshot, SnapshotEvaluator, SnapshotId
+from sqlmesh.core.state_sync import EngineAdapterStateSync
+from sqlmesh.utils.date import to_timestamp
 
 from monitor.datasets import Dataset, dataset_name, mask
 from monitor.results import CheckResult, Source, Status, audit_status
 
 SAMPLE_ROWS = 5
-EPOCH = "1970-01-01"
+#: A datetime, not a string: SQLMesh hands strings to dateparser, whose first parse costs
+#: a fifth of a second.
+EPOCH = datetime(1970, 1, 1)
 
 
 def check_name(audit_name: str, args: dict[str, exp.Expression]) -> str:
@@ -55,18 +60,20 @@ def run_sqlmesh_audits(
     end: datetime | str,
     *,
     after_apply: bool = False,
+    audited_in_run: frozenset[SnapshotId] = frozenset(),
 ) -> list[CheckResult]:
     """Every audit of every model in `snapshots` over [start, end], as results with samples.
 
     With `start` None, each model is audited as a daily run leaves it: whole, or for a model
     incremental by time, its newest intervals (see `newest_intervals_start`).
 
-    `after_apply`: the caller runs after a SQLMesh apply or run that succeeded. SQLMesh ran
-    the audits of every model it built there, and a blocking audit that failed would have
-    stopped it; a table SQLMesh built changes only when SQLMesh builds it again. So a built
-    model whose audits all block has passed them as it stands, and is recorded so without
-    running them again. Views (which read tables that change under them, raw included),
-    external models and non-blocking audits (whose failures SQLMesh only warns about) run.
+    `after_apply`: the caller runs after a SQLMesh apply or run that succeeded, and
+    `audited_in_run` holds the snapshots it evaluated (`evaluated_since`). A model whose audits
+    all block is recorded as passed without running them again when SQLMesh evaluated it in
+    that apply or run (it adds an interval only once the audits passed), or when it is a table
+    SQLMesh built earlier (it changes only when SQLMesh builds it again, and a failed audit
+    stops that). Views SQLMesh did not evaluate (the tables under them change), external
+    models and non-blocking audits (whose failures SQLMesh only warns about) run.
     """
     evaluator = SnapshotEvaluator(adapter)
     by_id = {s.snapshot_id: s for s in snapshots.values()}
@@ -74,7 +81,7 @@ def run_sqlmesh_audits(
     for snapshot in snapshots.values():
         if not snapshot.is_model or not snapshot.version:
             continue
-        if after_apply and passed_when_built(snapshot.model):
+        if after_apply and passed_in_sqlmesh(snapshot, audited_in_run):
             results += [
                 replace(
                     _audit_result(
@@ -122,14 +129,41 @@ def _with_parents(snapshot: Snapshot, by_id: dict[SnapshotId, Snapshot]) -> dict
 PASSED_WHEN_BUILT = "passed when SQLMesh built the model (a failure would have stopped it)"
 
 
-def passed_when_built(model: Model) -> bool:
-    """True for a model SQLMesh materialises whose audits all block: after an apply or run
-    that succeeded, its table passed every one of them (see `run_sqlmesh_audits`)."""
-    if model.kind.is_view or model.kind.is_external or model.kind.is_embedded:
-        return False
-    return all(
+def passed_in_sqlmesh(snapshot: Snapshot, audited_in_run: frozenset[SnapshotId]) -> bool:
+    """True for a model whose audits all block and that SQLMesh audited as it stands: it
+    evaluated the model in this apply or run, or it is a table SQLMesh materialises (see
+    `run_sqlmesh_audits`)."""
+    model = snapshot.model
+    if not all(
         audit.blocking and args.get("blocking", exp.true()) != exp.false()
         for audit, args in model.audits_with_args
+    ):
+        return False
+    if snapshot.snapshot_id in audited_in_run:
+        return True
+    return not (model.kind.is_view or model.kind.is_external or model.kind.is_embedded)
+
+
+def evaluated_since(
+    adapter: EngineAdapter, snapshots: dict[str, Snapshot], started_at: datetime
+) -> frozenset[SnapshotId]:
+    """The models SQLMesh evaluated since `started_at`: those whose intervals it added since,
+    by `last_altered_ts` in its state. SQLMesh adds an interval once the model's audits have
+    passed, so these passed them in the apply or run that started then. The state is read in
+    the warehouse, where this project keeps it; unreadable (kept elsewhere), none: the audits
+    of views then run again, as they did before this was known."""
+    since_ms = to_timestamp(started_at)
+    models = [s.model_copy() for s in snapshots.values() if s.is_model and s.version]
+    try:
+        refreshed = EngineAdapterStateSync(adapter, schema=STATE_SCHEMA).refresh_snapshot_intervals(
+            models
+        )
+    except Exception:  # state elsewhere or unreadable: the audits run, nothing is assumed
+        return frozenset()
+    return frozenset(
+        s.snapshot_id
+        for s in refreshed
+        if max(s.last_altered_ts or 0, s.dev_last_altered_ts or 0) >= since_ms
     )
 
 
