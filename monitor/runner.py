@@ -16,7 +16,7 @@ from monitor.alerts.delivery import Delivery, deliver_pending, record_messages, 
 from monitor.alerts.incidents import IncidentEvent, decide_events, group_incidents, record_events
 from monitor.channels import ChannelProblem, load_channels
 from monitor.checks import pipeline
-from monitor.checks.audits import evaluated_since, run_sqlmesh_audits
+from monitor.checks.audits import applied_models, run_sqlmesh_audits
 from monitor.checks.history_monitors import run_history_monitors
 from monitor.checks.scan_scope import rows_since
 from monitor.checks.soda import run_soda_checks
@@ -83,8 +83,8 @@ def monitor_environment(
     starts. With `failure` set (the caller saw SQLMesh fail), the pipeline check fails and
     nothing else is checked: the environment was not updated. With `only`, those results are
     recorded instead of running the checks (a refused or accepted export). `after_apply`:
-    called after a SQLMesh apply or run that succeeded, whose audit results stand for the
-    models it evaluated and the tables it built (see `run_sqlmesh_audits`).
+    called after a SQLMesh apply or run, whose audit results stand for the models it
+    evaluated and the tables it built before (see `AppliedModels`).
     """
     settings = settings or Settings.from_environment()
     database = Database(adapter.connection)
@@ -100,16 +100,8 @@ def monitor_environment(
     if only is None and not failure:
         datasets = from_models(s.node for s in snapshots.values() if s.is_model)
         in_scope = _snapshots_in_environment(database, snapshots, environment)
-        audited = evaluated_since(adapter, in_scope, run.started_at) if after_apply else frozenset()
-        results += run_sqlmesh_audits(
-            adapter,
-            in_scope,
-            datasets,
-            None,
-            moment,
-            after_apply=after_apply,
-            audited_in_run=audited,
-        )
+        applied = applied_models(adapter, in_scope, run.started_at) if after_apply else None
+        results += run_sqlmesh_audits(adapter, in_scope, datasets, None, moment, applied=applied)
         open_problems = reads.open_problems(database, environment)  # before this run's results
         since = rows_since(
             database,

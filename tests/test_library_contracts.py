@@ -19,7 +19,7 @@ import pytest
 from sqlmesh import Context
 from sqlmesh.core.config import Config, DuckDBConnectionConfig, GatewayConfig, ModelDefaultsConfig
 
-from monitor.checks.audits import evaluated_since, run_sqlmesh_audits
+from monitor.checks.audits import applied_models, run_sqlmesh_audits
 from monitor.checks.soda_compat import (
     Sampler,
     Scan,
@@ -120,7 +120,7 @@ def test_sqlmesh_audit_results_carry_count_query_and_blocking(tmp_path: Path) ->
 
 
 def test_sqlmesh_state_says_which_models_an_apply_evaluated(tmp_path: Path) -> None:
-    """`evaluated_since` reads SQLMesh's state through `EngineAdapterStateSync` on the
+    """`applied_models` reads SQLMesh's state through `EngineAdapterStateSync` on the
     warehouse's adapter: a model it evaluated carries a `last_altered_ts` of that time."""
     (tmp_path / "models").mkdir()
     (tmp_path / "models" / "v.sql").write_text("MODEL (name s.v, kind VIEW);\nSELECT 1 AS x\n")
@@ -140,7 +140,7 @@ def test_sqlmesh_state_says_which_models_an_apply_evaluated(tmp_path: Path) -> N
     after = datetime.now(UTC).replace(tzinfo=None)
     snapshots = {s.name: s for s in context.snapshots.values()}
 
-    assert evaluated_since(context.engine_adapter, snapshots, before) == {
-        s.snapshot_id for s in snapshots.values()
-    }
-    assert evaluated_since(context.engine_adapter, snapshots, after) == frozenset()
+    applied = applied_models(context.engine_adapter, snapshots, before)
+    assert applied.evaluated == {s.snapshot_id for s in snapshots.values()}
+    assert applied.behind == frozenset()
+    assert applied_models(context.engine_adapter, snapshots, after).evaluated == frozenset()

@@ -16,6 +16,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from greenery.paths import PROJECT_ROOT
@@ -113,6 +114,24 @@ def test_a_failing_scheduled_run_reaches_the_channels(warehouse: Path) -> None:
         assert len(pipeline) == 1, posts.posts
         assert "sqlmesh run of prod failed" in pipeline[0]["message"]
         assert any("raw.promos" in p["message"] for p in told), "its cause is told"
+
+
+def test_a_scheduled_run_whose_audit_fails_reaches_the_channels(warehouse: Path) -> None:
+    """`sqlmesh run` reaches `after_all` even when a model's blocking audit failed, and the
+    table may then hold what failed: the monitor audits the models the run left behind
+    instead of taking their audits from their last build."""
+    with duckdb.connect(str(warehouse)) as con:
+        (table,) = con.execute(
+            "SELECT schema_name || '.' || table_name FROM duckdb_tables() "
+            "WHERE table_name LIKE 'core__fct_orders__%' AND NOT table_name LIKE '%__dev'"
+        ).fetchone()
+        con.execute(f"INSERT INTO {table} SELECT * FROM {table} LIMIT 1")
+    with http_server() as (port, posts):
+        run = _run([str(BIN / "sqlmesh"), "run"], warehouse, f"json://127.0.0.1:{port}/a")
+
+        assert run.returncode != 0, run.stdout
+        told = [p["message"] for p in posts.bodies("/a")]
+        assert any("core.fct_orders" in m and "unique_values" in m for m in told), told
 
 
 def _assert_one_pipeline_alert(mailbox: Mailbox, posts: Capture, words: str) -> None:

@@ -24,11 +24,14 @@ def build(raw_dir: Path, warehouse: Path, last_day: date | None = None) -> Conte
     """Load `raw_dir` into a new or existing `warehouse` and apply a prod plan.
 
     `last_day` is the last complete day the plan processes: the plan runs as if it were the
-    next midnight, as a real daily plan does the morning after the data's last day.
+    next midnight, as a real daily plan does the morning after the data's last day. The plan
+    skips SQLMesh's unit tests, which tests/test_project.py runs once.
     """
     land(raw_dir, warehouse)
     context = open_context(warehouse)
-    context.plan("prod", auto_apply=True, no_prompts=True, execution_time=after(last_day))
+    context.plan(
+        "prod", auto_apply=True, no_prompts=True, skip_tests=True, execution_time=after(last_day)
+    )
     return context
 
 

@@ -9,7 +9,7 @@ fails there, by name.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlglot import exp
@@ -59,21 +59,16 @@ def run_sqlmesh_audits(
     start: datetime | str | None,
     end: datetime | str,
     *,
-    after_apply: bool = False,
-    audited_in_run: frozenset[SnapshotId] = frozenset(),
+    applied: AppliedModels | None = None,
 ) -> list[CheckResult]:
     """Every audit of every model in `snapshots` over [start, end], as results with samples.
 
     With `start` None, each model is audited as a daily run leaves it: whole, or for a model
     incremental by time, its newest intervals (see `newest_intervals_start`).
 
-    `after_apply`: the caller runs after a SQLMesh apply or run that succeeded, and
-    `audited_in_run` holds the snapshots it evaluated (`evaluated_since`). A model whose audits
-    all block is recorded as passed without running them again when SQLMesh evaluated it in
-    that apply or run (it adds an interval only once the audits passed), or when it is a table
-    SQLMesh built earlier (it changes only when SQLMesh builds it again, and a failed audit
-    stops that). Views SQLMesh did not evaluate (the tables under them change), external
-    models and non-blocking audits (whose failures SQLMesh only warns about) run.
+    `applied`: the caller runs after a SQLMesh apply or run, and this is what SQLMesh's state
+    says it did (`applied_models`). The audits SQLMesh already ran and passed are recorded as
+    passed instead of run again (`AppliedModels.passed`); the others run.
     """
     evaluator = SnapshotEvaluator(adapter)
     by_id = {s.snapshot_id: s for s in snapshots.values()}
@@ -81,7 +76,7 @@ def run_sqlmesh_audits(
     for snapshot in snapshots.values():
         if not snapshot.is_model or not snapshot.version:
             continue
-        if after_apply and passed_in_sqlmesh(snapshot, audited_in_run):
+        if applied and applied.passed(snapshot):
             results += [
                 replace(
                     _audit_result(
@@ -129,42 +124,69 @@ def _with_parents(snapshot: Snapshot, by_id: dict[SnapshotId, Snapshot]) -> dict
 PASSED_WHEN_BUILT = "passed when SQLMesh built the model (a failure would have stopped it)"
 
 
-def passed_in_sqlmesh(snapshot: Snapshot, audited_in_run: frozenset[SnapshotId]) -> bool:
-    """True for a model whose audits all block and that SQLMesh audited as it stands: it
-    evaluated the model in this apply or run, or it is a table SQLMesh materialises (see
-    `run_sqlmesh_audits`)."""
-    model = snapshot.model
-    if not all(
-        audit.blocking and args.get("blocking", exp.true()) != exp.false()
-        for audit, args in model.audits_with_args
-    ):
-        return False
-    if snapshot.snapshot_id in audited_in_run:
-        return True
-    return not (model.kind.is_view or model.kind.is_external or model.kind.is_embedded)
+@dataclass(frozen=True)
+class AppliedModels:
+    """What SQLMesh's state says of the models after an apply or run (`applied_models`).
+
+    `evaluated`: the models whose intervals it added in that apply or run. It adds an
+    interval only once the model's audits passed, views' included.
+    `behind`: the models it did not evaluate, whose newest interval ends before the newest
+    one it processed: their evaluation failed there, or was skipped after a parent's failed
+    (`sqlmesh run` reaches `after_all` even then), and a failed audit may have left the table
+    changed.
+    """
+
+    evaluated: frozenset[SnapshotId]
+    behind: frozenset[SnapshotId]
+
+    def passed(self, snapshot: Snapshot) -> bool:
+        """True when SQLMesh ran and passed every audit of `snapshot` on its table as it
+        stands: all its audits block, and SQLMesh evaluated it in the apply or run, or it is
+        a table SQLMesh built earlier, not behind (it changes only when SQLMesh builds it,
+        and a failed audit stops that). Views it did not evaluate read tables that change
+        under them; external models and non-blocking audits are never SQLMesh's verdict."""
+        model = snapshot.model
+        if not all(
+            audit.blocking and args.get("blocking", exp.true()) != exp.false()
+            for audit, args in model.audits_with_args
+        ):
+            return False
+        if snapshot.snapshot_id in self.evaluated:
+            return True
+        materialised = not (model.kind.is_view or model.kind.is_external or model.kind.is_embedded)
+        return materialised and snapshot.snapshot_id not in self.behind
 
 
-def evaluated_since(
+def applied_models(
     adapter: EngineAdapter, snapshots: dict[str, Snapshot], started_at: datetime
-) -> frozenset[SnapshotId]:
-    """The models SQLMesh evaluated since `started_at`: those whose intervals it added since,
-    by `last_altered_ts` in its state. SQLMesh adds an interval once the model's audits have
-    passed, so these passed them in the apply or run that started then. The state is read in
-    the warehouse, where this project keeps it; unreadable (kept elsewhere), none: the audits
-    of views then run again, as they did before this was known."""
-    since_ms = to_timestamp(started_at)
+) -> AppliedModels | None:
+    """`AppliedModels` of the apply or run that started at `started_at`, from the intervals
+    and `last_altered_ts` in SQLMesh's state, read in the warehouse where this project keeps
+    it. None when it cannot be read there: then nothing is assumed, and every audit runs."""
     models = [s.model_copy() for s in snapshots.values() if s.is_model and s.version]
     try:
         refreshed = EngineAdapterStateSync(adapter, schema=STATE_SCHEMA).refresh_snapshot_intervals(
             models
         )
-    except Exception:  # state elsewhere or unreadable: the audits run, nothing is assumed
-        return frozenset()
-    return frozenset(
+    except Exception:  # state kept elsewhere, or unreadable
+        return None
+    since = to_timestamp(started_at)
+    evaluated = {
+        s.snapshot_id: _newest_end(s)
+        for s in refreshed
+        if max(s.last_altered_ts or 0, s.dev_last_altered_ts or 0) >= since
+    }
+    newest = max(evaluated.values(), default=0)
+    behind = {
         s.snapshot_id
         for s in refreshed
-        if max(s.last_altered_ts or 0, s.dev_last_altered_ts or 0) >= since_ms
-    )
+        if s.snapshot_id not in evaluated and _newest_end(s) < newest
+    }
+    return AppliedModels(frozenset(evaluated), frozenset(behind))
+
+
+def _newest_end(snapshot: Snapshot) -> int:
+    return max((end for _, end in [*snapshot.intervals, *snapshot.dev_intervals]), default=0)
 
 
 def _unrunnable(model: Model, error: Exception, datasets: dict[str, Dataset]) -> list[CheckResult]:
