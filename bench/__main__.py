@@ -45,10 +45,11 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the scale at which each gateway builds (default: {DEFAULT_SCALE:g})",
     )
     parser.add_argument(
-        "--skip-unit-tests",
+        "--smoke",
         action="store_true",
-        help="plans skip SQLMesh's unit tests: for the smoke test, whose figures nobody reads "
-        "(the unit tests have tests of their own)",
+        help="the smoke test's economies, whose figures nobody reads: plans skip SQLMesh's "
+        "unit tests (they have tests of their own), and steps start without flushing the "
+        "disk's write cache",
     )
     args = parser.parse_args(argv)
     gateways, not_built = choose_gateways(args.gateways)
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                 today,
                 on_step=_print_step,
                 gateways=others,
-                skip_unit_tests=args.skip_unit_tests,
+                smoke=args.smoke,
             )
             results.append(result)
     data = report(results, started, args.gateway_scale, not_built)

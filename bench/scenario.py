@@ -120,11 +120,12 @@ def run_scale(
     today: date,
     on_step: Callable[[Measurement], None],
     gateways: Sequence[str] = (),
-    skip_unit_tests: bool = False,
+    smoke: bool = False,
 ) -> ScaleResult:
     """Generate, build, check, review a change, build the floor; then land a new day and run
     it, at one scale; then build the same history on each of the other `gateways`. With
-    `skip_unit_tests`, plans skip SQLMesh's unit tests (the smoke test's economy)."""
+    `smoke`, the smoke test's economies: plans skip SQLMesh's unit tests, and steps do not
+    flush the disk's write cache first (`measure`)."""
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     new_day = today - timedelta(days=1)
@@ -153,7 +154,7 @@ def run_scale(
     load = [str(bin_dir / "ingest"), "load"]
     sqlmesh = [str(bin_dir / "sqlmesh"), "-p", str(PROJECT_ROOT)]
     applied = ["--auto-apply", "--no-prompts", "--execution-time", str(new_day)]
-    applied += ["--skip-tests"] if skip_unit_tests else []
+    applied += ["--skip-tests"] if smoke else []
     # Run twice: the second time nothing is due, so it measures the framework's start-up.
     plan = [*sqlmesh, "plan", "prod", *applied]
     # The change's dev plan, each on its own copies made after the checks (bench/review.py).
@@ -187,7 +188,13 @@ def run_scale(
     def run(name: str, command: list[str], step_env: Mapping[str, str]) -> None:
         codes = VERDICT_EXIT_CODES if name == "checks" else (0,)
         result.steps[name] = measure(
-            name, command, env=step_env, cwd=PROJECT_ROOT, log=_log(workdir, name), exit_codes=codes
+            name,
+            command,
+            env=step_env,
+            cwd=PROJECT_ROOT,
+            log=_log(workdir, name),
+            exit_codes=codes,
+            flush_first=not smoke,
         )
         on_step(result.steps[name])
 

@@ -30,7 +30,7 @@ def test_bench_smoke_mode_measures_every_step(tmp_path: Path) -> None:
     out = tmp_path / "results"
     command = [sys.executable, "-m", "bench", "--scales", "0.05", "--out", str(out)]
     # Cheaply: the unit tests run in tests/test_project.py, the PostgreSQL build below.
-    command += ["--gateways", "duckdb", "--gateway-scale", "0.05", "--skip-unit-tests"]
+    command += ["--gateways", "duckdb", "--gateway-scale", "0.05", "--smoke"]
     result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
