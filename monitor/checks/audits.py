@@ -2,9 +2,10 @@
 
 SQLMesh's public `Context.audit` returns only a bool, so the audits run through the
 `SnapshotEvaluator` a Context itself uses, which returns each audit's count, query and
-blocking flag: SQLMesh's own results and its own rule for when an audit blocks.
-tests/test_library_contracts.py holds the calls made here, so an upgrade that changes them
-fails there, by name.
+blocking flag: SQLMesh's own results and its own rule for when an audit blocks. After an
+apply or run, SQLMesh's state says which models it evaluated there (`applied_models`), whose
+audits are then not run again. tests/test_library_contracts.py holds the calls made here, so
+an upgrade that changes them fails there, by name.
 """
 
 from __future__ import annotations
