@@ -43,11 +43,13 @@ endif
 # Two workers, each module on one, slowest modules first (tests/conftest.py: SLOWEST_FIRST).
 # The tests' scratch files (warehouses, exports) go to memory where the machine has a tmpfs:
 # the suite writes gigabytes, and waiting on this machine's disk cost a tenth of its time.
-TEST_TMP ?= $(if $(wildcard /dev/shm/.),/dev/shm/greenery-tests-$(shell id -u))
+# One folder per clone (pytest empties it first), removed after a pass (it holds about 1 GB
+# of memory); kept after a failure, to look at.
+TEST_TMP ?= $(if $(wildcard /dev/shm/.),/dev/shm/greenery-tests-$(shell printf '%s' '$(ROOT)' | cksum | cut -d' ' -f1))
 test: setup
 	cd $(ROOT) && $(BIN)/ruff check . && $(BIN)/ruff format --check .
 	cd $(ROOT) && $(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder \
-		$(if $(TEST_TMP),--basetemp=$(TEST_TMP))
+		$(if $(TEST_TMP),--basetemp=$(TEST_TMP) && rm -rf $(TEST_TMP))
 
 # The scale benchmark (bench/): every step at each scale, against plain DuckDB on the same SQL.
 SCALES ?= 1 10 100 1000 3000
