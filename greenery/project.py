@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-from sqlmesh import Context
+from typing import TYPE_CHECKING
 
 from greenery.connect import open_warehouse
 from greenery.paths import PROJECT_ROOT
 
+if TYPE_CHECKING:
+    from sqlmesh import Context
+
 
 def open_context(
-    warehouse: Path | None = None, gateway: str | None = None, *, load: bool = True
+    warehouse: Path | None = None,
+    gateway: str | None = None,
+    *,
+    load: bool = True,
+    log_to: Path | None = None,
 ) -> Context:
     """A SQLMesh context of this project on `gateway` (config.yaml's default when None), with
     `warehouse` as the DuckDB file when given. `load=False` skips reading the project's
@@ -28,5 +34,9 @@ def open_context(
         os.environ["GREENERY_WAREHOUSE"] = str(warehouse)
     with open_warehouse(gateway):
         pass
+    from sqlmesh import Context, configure_logging
+
+    if log_to is not None:
+        configure_logging(log_file_dir=log_to)
     os.environ.setdefault("SQLMESH__DISABLE_ANONYMIZED_ANALYTICS", "true")
     return Context(paths=PROJECT_ROOT, gateway=gateway, load=load)

@@ -1,21 +1,23 @@
-"""`monitor`: run the checks, send the digest, build the report, read the history."""
+"""`monitor`: run the checks, send the digest, build the report, read the history.
+
+The commands that run checks import SQLMesh and Soda (`monitor.runner`) when they start: two
+seconds and a half that the commands reading the history do not pay."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape as markup
-from sqlmesh import configure_logging
 
 from greenery.commands import add_gateway_option, dispatch
 from greenery.connect import describe_warehouse, open_warehouse
 from greenery.errors import ExpectedError
 from greenery.layout import RAW_SCHEMA, UNITS
 from greenery.paths import PROJECT_ROOT
-from greenery.project import open_context
 from ingest.load import LoadError
 from ingest.postgres import land
 from monitor.alerts.delivery import deliver_pending
@@ -31,11 +33,12 @@ from monitor.presentation.terminal import (
     results_table,
 )
 from monitor.results import CheckResult, Source, Status
-from monitor.review.review import review_environment
-from monitor.runner import monitor_environment
 from monitor.settings import Settings
 from monitor.storage import reads
 from monitor.storage.database import Database
+
+if TYPE_CHECKING:
+    from sqlmesh import Context
 
 console = Console()
 errors = Console(stderr=True)
@@ -55,8 +58,6 @@ DAILY_HELP = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    # As the sqlmesh command does: SQLMesh's log goes to logs/, not to the terminal.
-    configure_logging(log_file_dir=PROJECT_ROOT / "logs")
     return dispatch(_parser(), argv)
 
 
@@ -106,8 +107,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _open_context(args: argparse.Namespace, *, load: bool) -> Context:
+    """The project's SQLMesh context on the command's gateway; SQLMesh's log goes to logs/,
+    as the `sqlmesh` command's does, not to the terminal."""
+    from greenery.project import open_context
+
+    return open_context(gateway=args.gateway, load=load, log_to=PROJECT_ROOT / "logs")
+
+
 def _check(args: argparse.Namespace) -> int:
-    context = open_context(gateway=args.gateway, load=False)
+    from monitor.runner import monitor_environment
+
+    context = _open_context(args, load=False)
     snapshots = _environment_snapshots(context, args.environment, args.gateway)
     with console.status(f"Checking {args.environment}..."):
         outcome = monitor_environment(context.engine_adapter, snapshots, args.environment, "manual")
@@ -124,7 +135,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _daily(args: argparse.Namespace) -> int:
-    context = open_context(gateway=args.gateway)
+    from monitor.runner import monitor_environment
+
+    context = _open_context(args, load=True)
     database = Database(context.engine_adapter.connection)
     snapshots = _environment_snapshots(context, args.environment, args.gateway)
     refused = args.raw_dir and _land(context, snapshots, args.environment, args.raw_dir)
@@ -161,6 +174,8 @@ def _daily(args: argparse.Namespace) -> int:
 def _land(context, snapshots: dict, environment: str, raw_dir: Path) -> str | None:
     """Land the day's export. A refusal is recorded and told to the table's owners as an
     incident (file, line, reason), and returned; an export accepted after a refusal closes it."""
+    from monitor.runner import monitor_environment
+
     adapter = context.engine_adapter
     try:
         with console.status(f"Landing {raw_dir}..."):
@@ -208,8 +223,10 @@ def _review(args: argparse.Namespace) -> int:
             "A review compares a dev environment with prod: pass --environment <name> of one "
             "(`sqlmesh plan <name>` creates it)."
         )
-    context = open_context(gateway=args.gateway, load=False)
+    context = _open_context(args, load=False)
     snapshots = _environment_snapshots(context, args.environment, args.gateway)
+    from monitor.review.review import review_environment
+
     with console.status(f"Reviewing {args.environment} against prod..."):
         review = review_environment(context.engine_adapter, snapshots, args.environment)
     print_review(review, console)

@@ -9,11 +9,13 @@ and cannot ping, link or inject.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.alerts.incidents import IncidentEvent
 from monitor.channels import Channel, code_block, escape
-from monitor.review.review import Review
+
+if TYPE_CHECKING:  # SQLMesh, which a review needs, is not imported to send or print one
+    from monitor.review.review import Review
 
 #: Up to this many events a message shows each in full; more become one line each.
 DETAILED_LIMIT = 5

@@ -15,13 +15,16 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from monitor.alerts.compose import compose_message, compose_review
 from monitor.alerts.incidents import IncidentEvent
 from monitor.channels import Channel
-from monitor.review.review import Review
 from monitor.storage import reads, writes
 from monitor.storage.database import Database, now
+
+if TYPE_CHECKING:  # SQLMesh, which a review needs, is not imported to send or print one
+    from monitor.review.review import Review
 
 #: Undelivered messages older than this are no longer retried (they stay in history).
 RETRY_WINDOW = timedelta(days=7)

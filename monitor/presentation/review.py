@@ -7,11 +7,14 @@ and the channels say the same thing.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from monitor.review.review import Review
+if TYPE_CHECKING:  # SQLMesh, which a review needs, is not imported to send or print one
+    from monitor.review.review import Review
 
 
 def print_review(review: Review, console: Console) -> None:
