@@ -1,7 +1,8 @@
 """`monitor`: run the checks, send the digest, build the report, read the history.
 
-The commands that run checks import SQLMesh and Soda (`monitor.runner`) when they start: two
-seconds and a half that the commands reading the history do not pay."""
+The commands that run checks import SQLMesh and Soda (`monitor.runner`) once the warehouse has
+opened: two seconds and a half that the commands reading the history do not pay, nor a command
+told of a fault of the warehouse."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from greenery.connect import describe_warehouse, open_warehouse
 from greenery.errors import ExpectedError
 from greenery.layout import RAW_SCHEMA, UNITS
 from greenery.paths import PROJECT_ROOT
+from greenery.project import open_context
 from ingest.load import LoadError
 from ingest.postgres import land
 from monitor.alerts.delivery import deliver_pending
@@ -110,15 +112,13 @@ def _parser() -> argparse.ArgumentParser:
 def _open_context(args: argparse.Namespace, *, load: bool) -> Context:
     """The project's SQLMesh context on the command's gateway; SQLMesh's log goes to logs/,
     as the `sqlmesh` command's does, not to the terminal."""
-    from greenery.project import open_context
-
     return open_context(gateway=args.gateway, load=load, log_to=PROJECT_ROOT / "logs")
 
 
 def _check(args: argparse.Namespace) -> int:
+    context = _open_context(args, load=False)
     from monitor.runner import monitor_environment
 
-    context = _open_context(args, load=False)
     snapshots = _environment_snapshots(context, args.environment, args.gateway)
     with console.status(f"Checking {args.environment}..."):
         outcome = monitor_environment(context.engine_adapter, snapshots, args.environment, "manual")
@@ -135,9 +135,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _daily(args: argparse.Namespace) -> int:
+    context = _open_context(args, load=True)
     from monitor.runner import monitor_environment
 
-    context = _open_context(args, load=True)
     database = Database(context.engine_adapter.connection)
     snapshots = _environment_snapshots(context, args.environment, args.gateway)
     refused = args.raw_dir and _land(context, snapshots, args.environment, args.raw_dir)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -117,7 +119,7 @@ def _keep_warehouse_variable() -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def generated_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A scale-1 dataset over fixed dates, written once per test session."""
+    """A scale-1 dataset over fixed dates, written once per worker."""
     out = tmp_path_factory.mktemp("generated")
     generate(out, scale=1, seed=7, start=START, end=END)
     return out
@@ -140,22 +142,52 @@ def monitor_switched(monitor: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _built(raw_dir: Path, folder: Path, last_day: date | None, monitor: str) -> Path:
-    """A closed warehouse at `folder`/greenery.duckdb, built from `raw_dir` by a prod plan."""
-    warehouse = folder / "greenery.duckdb"
-    with monitor_switched(monitor):
-        build(raw_dir, warehouse, last_day).close()
-    return warehouse
+@contextmanager
+def _only_one_worker(lock: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `lock` (created): the other pytest-xdist workers wait."""
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-# Session builds: a SQLMesh build costs 10-20 s, so each dataset is built once per worker and
+def _built(
+    name: str,
+    raw_dir: Callable[[Path], Path],
+    last_day: date | None,
+    monitor: str,
+    factory: pytest.TempPathFactory,
+) -> Path:
+    """A closed warehouse `name`/greenery.duckdb, built once per test session: by the first
+    worker that asks for it, the others waiting, then reading the same file. `raw_dir(folder)`
+    writes or names the export it is built from, by a prod plan up to `last_day`.
+
+    Under pytest-xdist, every worker's temporary folder is inside the session's one, where
+    the builds go; a session without workers builds in its own."""
+    workers = factory.getbasetemp()
+    shared = workers.parent if os.environ.get("PYTEST_XDIST_WORKER") else workers
+    done = shared / name
+    with _only_one_worker(shared / f"{name}.lock"):
+        if not done.is_dir():
+            building = shared / f"{name}.building"
+            shutil.rmtree(building, ignore_errors=True)
+            building.mkdir()
+            with monitor_switched(monitor):
+                build(raw_dir(building), building / "greenery.duckdb", last_day).close()
+            building.rename(done)
+    return done / "greenery.duckdb"
+
+
+# Session builds: a SQLMesh build costs 10-20 s, so each dataset is built once per session and
 # every module that uses it takes a copy (`warehouse_builds.copy_of`), never the file itself.
 
 
 @pytest.fixture(scope="session")
 def built_generated(generated_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """`generated_dir` planned into prod up to END, the monitor off."""
-    return _built(generated_dir, tmp_path_factory.mktemp("built-generated"), END, "off")
+    return _built("built-generated", lambda _: generated_dir, END, "off", tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -163,17 +195,26 @@ def built_generated_monitored(
     generated_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Path:
     """The same build with the monitor's hooks on: what a plan leaves in monitor.*."""
-    return _built(generated_dir, tmp_path_factory.mktemp("built-monitored"), END, "on")
+    return _built("built-monitored", lambda _: generated_dir, END, "on", tmp_path_factory)
+
+
+def _half_scale_until_previous_day(folder: Path) -> Path:
+    raw = folder / "raw"
+    generate(raw, scale=0.5, seed=11, start=START, end=END - timedelta(days=1))
+    return raw
 
 
 @pytest.fixture(scope="session")
 def built_until_previous_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A half-scale shop (seed 11) built up to the day before END, the monitor off: where a
     daily run, or a correction of END, starts from."""
-    raw = tmp_path_factory.mktemp("until-previous-day")
-    generate(raw, scale=0.5, seed=11, start=START, end=END - timedelta(days=1))
-    folder = tmp_path_factory.mktemp("built-until-previous-day")
-    return _built(raw, folder, END - timedelta(days=1), "off")
+    return _built(
+        "built-until-previous-day",
+        _half_scale_until_previous_day,
+        END - timedelta(days=1),
+        "off",
+        tmp_path_factory,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -181,7 +222,7 @@ def built_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The reference export planned into prod as of now, the monitor off."""
     if not (REFERENCE / "orders.csv").is_file():
         pytest.skip(f"the reference export is not on this machine ({REFERENCE})")
-    return _built(REFERENCE, tmp_path_factory.mktemp("built-reference"), None, "off")
+    return _built("built-reference", lambda _: REFERENCE, None, "off", tmp_path_factory)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import pytest
 
 from greenery.paths import PROJECT_ROOT
 from tests.servers import http_server, smtp_server
-from tests.warehouse_builds import build
+from tests.warehouse_builds import copy_of
 
 pytestmark = pytest.mark.monitor
 
@@ -67,10 +67,9 @@ def _plan(project: Path, environment: str, warehouse: Path, urls: str = ""):
 
 
 def test_a_dev_plan_is_reviewed_told_once_per_channel_and_gated(
-    generated_dir: Path, tmp_path: Path
+    built_generated_monitored: Path, tmp_path: Path
 ) -> None:
-    warehouse = tmp_path / "greenery.duckdb"
-    build(generated_dir, warehouse).close()
+    warehouse = copy_of(built_generated_monitored, tmp_path)
     with smtp_server() as (smtp_port, mailbox), http_server() as (http_port, posts):
         urls = (
             f"mailto://127.0.0.1:{smtp_port}?from=monitor@greenery.test"
