@@ -131,7 +131,9 @@ def test_a_scheduled_run_whose_audit_fails_reaches_the_channels(warehouse: Path)
 
         assert run.returncode != 0, run.stdout
         told = [p["message"] for p in posts.bodies("/a")]
-        assert any("core.fct_orders" in m and "unique_values" in m for m in told), told
+        assert any("core.fct_orders" in m and "unique_combination_of_columns" in m for m in told), (
+            told
+        )
 
 
 def _assert_one_pipeline_alert(mailbox: Mailbox, posts: Capture, words: str) -> None:

@@ -52,7 +52,11 @@ VALUES = (
     "accepted_values(column := status, is_in := ('preparing', 'shipped', 'delivered'))",
     "status",
 )
-PASSING = ("core.dim_products", "unique_values(columns := (product_id))", "product_id")
+PASSING = (
+    "core.dim_products",
+    "unique_combination_of_columns(columns := (product_id))",
+    "product_id",
+)
 CHECKS = (FRESHNESS, REFERENCES, NOT_NULL, VALUES, PASSING)
 WIDTHS = (80, 200)
 

@@ -20,7 +20,7 @@ MODEL (
     session_started_at = 'First event of the session (UTC).'
   ),
   audits (
-    unique_values(columns := (
+    unique_combination_of_columns(columns := (
       event_id
     )),
     not_null(columns := (event_id, session_id, session_started_at))

@@ -15,7 +15,7 @@ MODEL (
     price_valid_from = 'Since when the current price and inventory have held (1970-01-01 for the first version seen).'
   ),
   audits (
-    unique_values(columns := (
+    unique_combination_of_columns(columns := (
       product_id
     )),
     not_null(columns := (product_id, product_name, price)),

@@ -19,7 +19,7 @@ MODEL (
     state = 'State of the default address.',
     country = 'Country of the default address.'
   ),
-  audits (unique_values(columns := (
+  audits (unique_combination_of_columns(columns := (
       user_id
   )), not_null(columns := (user_id, created_at)))
 );

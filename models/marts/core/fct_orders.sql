@@ -31,7 +31,7 @@ MODEL (
     _loaded_at = 'Newest load time (UTC) of the order, its lines and its promo: the watermark of the daily runs.'
   ),
   audits (
-    unique_values(columns := (
+    unique_combination_of_columns(columns := (
       order_id
     )),
     not_null(columns := (order_id, user_id, ordered_at, status, order_total)),

@@ -26,7 +26,7 @@ MODEL (
     is_converted = 'The session checked out an order.'
   ),
   audits (
-    unique_values(columns := (
+    unique_combination_of_columns(columns := (
       session_id
     )),
     not_null(columns := (session_id, user_id, started_at, ended_at)),

@@ -23,7 +23,7 @@ MODEL (
     is_high_value = 'Total spend in the top quarter of buyers (see the description).'
   ),
   audits (
-    unique_values(columns := (
+    unique_combination_of_columns(columns := (
       user_id
     )),
     not_null(columns := (user_id, buyer_segment, order_count)),

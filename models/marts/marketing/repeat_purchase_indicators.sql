@@ -31,7 +31,7 @@ MODEL (
     late_delivery_share = 'Late deliveries / delivered orders with a promised date.'
   ),
   audits (
-    unique_values(columns := (
+    unique_combination_of_columns(columns := (
       buyer_segment
     )),
     not_null(columns := (buyer_segment, users)),

@@ -23,7 +23,7 @@ MODEL (
     _loaded_at = 'Newest load time (UTC) of the user''s orders (core.fct_orders._loaded_at): the watermark of the daily runs.'
   ),
   audits (
-    unique_values(columns := (
+    unique_combination_of_columns(columns := (
       user_id
     )),
     not_null(columns := (user_id, order_count, first_order_at, last_order_at)),

@@ -16,7 +16,7 @@ MODEL (
     conversion_rate = 'sessions_purchased / sessions_viewed.'
   ),
   audits (
-    unique_values(columns := (
+    unique_combination_of_columns(columns := (
       product_id
     )),
     not_null(columns := (product_id, sessions_viewed, sessions_purchased))

@@ -24,7 +24,7 @@ MODEL (
     cart_to_checkout_drop_off = '1 - cart_to_checkout_rate.'
   ),
   audits (
-    unique_values(columns := (
+    unique_combination_of_columns(columns := (
       session_date
     )),
     not_null(columns := (session_date, sessions)),

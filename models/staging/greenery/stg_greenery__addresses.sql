@@ -12,7 +12,7 @@ MODEL (
     country = 'Country name.'
   ),
   audits (
-    unique_values(columns := (
+    unique_combination_of_columns(columns := (
       address_id
     )),
     not_null(columns := (address_id, zipcode)),

@@ -15,7 +15,7 @@ MODEL (
     product_id = 'Product of a page_view or add_to_cart event, else NULL.'
   ),
   audits (
-    unique_values(columns := (
+    unique_combination_of_columns(columns := (
       event_id
     )),
     not_null(columns := (event_id, session_id, user_id, created_at, event_type)),

@@ -21,7 +21,7 @@ MODEL (
     _loaded_at = 'When the loader landed the row (UTC); models incremental by key process the rows loaded since their last run.'
   ),
   audits (
-    unique_values(columns := (
+    unique_combination_of_columns(columns := (
       order_id
     )),
     not_null(columns := (order_id, user_id, created_at, status)),

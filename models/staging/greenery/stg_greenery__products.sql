@@ -11,7 +11,7 @@ MODEL (
     inventory = 'Units in stock when the file was exported.'
   ),
   audits (
-    unique_values(columns := (
+    unique_combination_of_columns(columns := (
       product_id
     )),
     not_null(columns := (product_id, price)),

@@ -12,7 +12,7 @@ MODEL (
     _loaded_at = 'When the loader landed the row (UTC); models incremental by key process the rows loaded since their last run.'
   ),
   audits (
-    unique_values(columns := (
+    unique_combination_of_columns(columns := (
       promo_id
     )),
     not_null(columns := (promo_id, discount, status)),

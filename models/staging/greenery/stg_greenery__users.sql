@@ -14,7 +14,7 @@ MODEL (
     updated_at = 'When the account was last updated (UTC).',
     address_id = 'Default address of the user.'
   ),
-  audits (unique_values(columns := (
+  audits (unique_combination_of_columns(columns := (
       user_id
   )), not_null(columns := (user_id, created_at)))
 );
