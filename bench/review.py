@@ -5,7 +5,7 @@ measure what that adds, the benchmark makes a real change to `marketing.fct_user
 high-value quantile raised) in a copy of the project of its own, never in the repository, and
 plans it into `dev` twice: with the review on, and with `GREENERY_REVIEW=off` (the monitor's
 checks still run). Each plan starts from the same state: its own copy of the built warehouse
-and its own copy of the project, SQLMesh's warm cache included.
+and its own copy of the project, SQLMesh's cache included.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ CHANGED_MODEL = Path("models/marts/marketing/fct_user_orders.sql")
 #: The change: the top fifth of buyers by spend are high value instead of the top quarter.
 #: Every row's `is_high_value` is recomputed, and the unit tests still hold.
 BEFORE, AFTER = "QUANTILE_CONT(total_spend, 0.75)", "QUANTILE_CONT(total_spend, 0.8)"
-#: What SQLMesh reads of a project (its plan runs the unit tests of tests/unit), and its cache:
-#: with the files' times kept, every model but the changed one loads from it, as for a user
-#: who edits one model.
+#: What SQLMesh reads of a project (its plan runs the unit tests of tests/unit), and its cache.
+#: SQLMesh keys a model's cached definition by the whole configuration, which holds the
+#: warehouse's path: on a copy of the warehouse every model loads anew, as in a first plan.
 PROJECT_PARTS = (
     "config.yaml",
     "external_models.yaml",
