@@ -41,19 +41,19 @@ os.environ["GREENERY_MONITOR"] = "off"
 #: first and the many quick ones fill in after them, so both workers finish together.
 SLOWEST_FIRST = (
     "test_bench.py",
-    "test_monitor_alerts.py",
-    "test_review.py",
-    "test_demo.py",
-    "test_soda.py",
-    "test_monitor_cli.py",
     "test_pipeline_failures.py",
-    "test_warehouse.py",
-    "test_faults.py",
+    "test_monitor_alerts.py",
+    "test_monitor_cli.py",
+    "test_soda.py",
     "test_postgres.py",
+    "test_review.py",
+    "test_warehouse.py",
+    "test_demo.py",
+    "test_faults.py",
     "test_history_correction.py",
-    "test_reference.py",
-    "test_rejects.py",
     "test_project.py",
+    "test_monitor_hook.py",
+    "test_rejects.py",
 )
 
 
