@@ -1,10 +1,11 @@
 """The engines the monitor's database door speaks to: the one module that knows which.
 
 The monitor writes its SQL once, in DuckDB's dialect with `?` parameters, as the models are
-written once. On DuckDB it runs as written. On PostgreSQL, SQLGlot translates each statement
-(once per text) and the parameters become psycopg2's named ones; SQLMesh's connection there
-is not in autocommit, so a statement the monitor starts a transaction with is committed (or
-rolled back) by the monitor, and one inside a transaction someone else opened is left to them.
+written once. On DuckDB it runs as written, a batch of rows in one transaction. On PostgreSQL,
+SQLGlot translates each statement (once per text) and the parameters become psycopg2's named
+ones; SQLMesh's connection there is not in autocommit, so a statement the monitor starts a
+transaction with is committed (or rolled back) by the monitor, and one inside a transaction
+someone else opened is left to them. On both, a transaction the monitor opens is its to end.
 """
 
 from __future__ import annotations
@@ -43,7 +44,27 @@ class DuckDB:
         return connection.execute(sql, parameters)
 
     def run_many(self, connection: Any, sql: str, rows: list[Sequence[Any]]) -> None:
-        connection.executemany(sql, rows)
+        """In one transaction: outside one, DuckDB commits each row of `executemany` on its
+        own (a run's 301 results took 0.16 to 0.49 s, and 0.05 s in one transaction)."""
+        with _duckdb_transaction(connection):
+            connection.executemany(sql, rows)
+
+
+@contextlib.contextmanager
+def _duckdb_transaction(connection: Any) -> Iterator[None]:
+    """A transaction of our own on `connection`, committed or rolled back; inside one someone
+    else opened (DuckDB refuses a second), the statements join it and its owner ends it."""
+    try:
+        connection.begin()
+    except duckdb.TransactionException:
+        yield
+        return
+    try:
+        yield
+    except BaseException:
+        connection.rollback()
+        raise
+    connection.commit()
 
 
 class Postgres:
