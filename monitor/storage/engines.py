@@ -50,21 +50,14 @@ class DuckDB:
             connection.executemany(sql, rows)
 
 
-@contextlib.contextmanager
-def _duckdb_transaction(connection: Any) -> Iterator[None]:
-    """A transaction of our own on `connection`, committed or rolled back; inside one someone
-    else opened (DuckDB refuses a second), the statements join it and its owner ends it."""
+def _duckdb_transaction(connection: Any) -> contextlib.AbstractContextManager[None]:
+    """A transaction of our own on `connection`; inside one someone else opened (DuckDB
+    refuses a second), the statements join it."""
     try:
         connection.begin()
     except duckdb.TransactionException:
-        yield
-        return
-    try:
-        yield
-    except BaseException:
-        connection.rollback()
-        raise
-    connection.commit()
+        return _ended_if_owned(connection, owned=False)
+    return _ended_if_owned(connection, owned=True)
 
 
 class Postgres:
@@ -83,14 +76,20 @@ class Postgres:
             cursor.executemany(_to_postgres(sql), [_named(row) for row in rows])
 
 
-@contextlib.contextmanager
-def _owned_transaction(connection: Any) -> Iterator[None]:
-    """Commit or roll back the implicit transaction a statement opens, if none was open."""
+def _owned_transaction(connection: Any) -> contextlib.AbstractContextManager[None]:
+    """The implicit transaction a psycopg2 statement opens, ours when none was open."""
     from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
     owned = (
         not connection.autocommit and connection.info.transaction_status == TRANSACTION_STATUS_IDLE
     )
+    return _ended_if_owned(connection, owned=owned)
+
+
+@contextlib.contextmanager
+def _ended_if_owned(connection: Any, *, owned: bool) -> Iterator[None]:
+    """Commit the statements' transaction, or roll it back on an error, when the monitor
+    opened it; one someone else opened is theirs to end."""
     try:
         yield
     except BaseException:
