@@ -128,6 +128,21 @@ def processed_until(evaluator: MacroEvaluator) -> exp.Expression:
 
 
 @macro()
+def rows_of_keys_loaded_since(
+    evaluator: MacroEvaluator, table: exp.Table, key: exp.Expression
+) -> exp.Subquery:
+    """Every row of raw `table` whose `key` has a row loaded since `@processed_until()`: a
+    staging model incremental by key recomputes those keys whole, duplicates included, so its
+    ranking of a key's rows sees what a full build would. Every row on a full rebuild. A NULL
+    key is one key, as it is to the loader."""
+    key_value = exp.func("COALESCE", key, exp.Literal.string(""))
+    loaded = exp.column("_loaded_at") > processed_until(evaluator)
+    touched = exp.select(key_value.copy()).distinct().from_(table.copy()).where(loaded)
+    keys = exp.or_(full_rebuild(evaluator), key_value.copy().isin(query=touched))
+    return exp.select("*").from_(table.copy()).where(keys).subquery()
+
+
+@macro()
 def money_average(
     evaluator: MacroEvaluator, total: exp.Expression, count: exp.Expression
 ) -> exp.Expression:

@@ -16,7 +16,6 @@ from tests.warehouse_builds import after, copy_of, land, query
 
 HISTORY = {
     "snapshots.products_history": "product_id, valid_from",
-    "snapshots.order_status_history": "order_id, valid_from",
     "core.dim_products": "product_id",
 }
 
@@ -46,6 +45,7 @@ BY_KEY = {
     "intermediate.int_order_items__priced": "order_id, product_id",
     "core.fct_orders": "order_id",
     "marketing.user_order_totals": "user_id",
+    "snapshots.order_status_history": "order_id, valid_from",
 }
 
 

@@ -1,9 +1,10 @@
 MODEL (
   name staging.base_greenery__addresses,
-  kind FULL, /* a table: its ROW_NUMBER over the whole raw table is computed once per run, not once per reader */
+  kind INCREMENTAL_BY_PARTITION, /* by address key: a daily run replaces the rows of the keys the loader replaced (a key's rows are replaced whole, duplicates included) */
+  partitioned_by COALESCE(address_id, ''), /* the loader treats a NULL key as one key; so does the replacement */
   grain (_source_file, _source_line, _loaded_at),
   tags (staging, greenery, pii),
-  description 'Every raw address row, renamed and cast, with the first staging rule it breaks. stg_greenery__addresses keeps the rows that break none; stg_greenery__rejects shows the others.',
+  description 'Every raw address row, renamed and cast, with the first staging rule it breaks. Incremental by key: a daily run reads the raw rows of the addresses loaded since its last run (the loader stamps each row it writes with _loaded_at), ranks duplicates within those keys and replaces their rows; a first build or a restatement reads all of raw.addresses. stg_greenery__addresses keeps the rows that break none; stg_greenery__rejects shows the others.',
   column_descriptions (
     address_id = 'Address key (uuid).',
     address = 'Street address (personal data).',
@@ -37,4 +38,4 @@ SELECT
   _loaded_at::TIMESTAMP AS _loaded_at,
   _source_file::TEXT AS _source_file,
   _source_line::BIGINT AS _source_line
-FROM raw.addresses
+FROM @rows_of_keys_loaded_since(raw.addresses, address_id) AS addresses

@@ -20,23 +20,6 @@ MODEL (
 );
 
 /* The raw rows of every order with a line loaded since the last run: each key (order_id, product_id) of those orders comes with all its rows, so its duplicates are ranked as over the whole table, and keys left as they were are written again unchanged. One key column keeps the filter a plain semi-join. */
-WITH touched_orders AS (
-  SELECT DISTINCT
-    COALESCE(order_id, '') AS order_key
-  FROM raw.order_items
-  WHERE
-    _loaded_at > @processed_until()
-), order_items AS (
-  SELECT
-    *
-  FROM raw.order_items
-  WHERE
-    @full_rebuild() OR COALESCE(order_id, '') IN (
-      SELECT
-        order_key
-      FROM touched_orders
-    )
-)
 SELECT
   order_id::TEXT AS order_id,
   product_id::TEXT AS product_id,
@@ -52,4 +35,4 @@ SELECT
   _loaded_at::TIMESTAMP AS _loaded_at,
   _source_file::TEXT AS _source_file,
   _source_line::BIGINT AS _source_line
-FROM order_items
+FROM @rows_of_keys_loaded_since(raw.order_items, order_id) AS order_items

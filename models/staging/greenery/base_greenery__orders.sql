@@ -29,23 +29,6 @@ MODEL (
   )
 );
 
-WITH touched_keys AS (
-  SELECT DISTINCT
-    COALESCE(order_id, '') AS order_key
-  FROM raw.orders
-  WHERE
-    _loaded_at > @processed_until()
-), orders AS (
-  SELECT
-    *
-  FROM raw.orders
-  WHERE
-    @full_rebuild() OR COALESCE(order_id, '') IN (
-      SELECT
-        order_key
-      FROM touched_keys
-    )
-)
 SELECT
   order_id::TEXT AS order_id,
   user_id::TEXT AS user_id,
@@ -70,4 +53,4 @@ SELECT
   _loaded_at::TIMESTAMP AS _loaded_at,
   _source_file::TEXT AS _source_file,
   _source_line::BIGINT AS _source_line
-FROM orders
+FROM @rows_of_keys_loaded_since(raw.orders, order_id) AS orders

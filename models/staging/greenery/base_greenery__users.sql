@@ -1,9 +1,10 @@
 MODEL (
   name staging.base_greenery__users,
-  kind FULL, /* a table: its ROW_NUMBER over the whole raw table is computed once per run, not once per reader */
+  kind INCREMENTAL_BY_PARTITION, /* by user key: a daily run replaces the rows of the keys the loader replaced (a key's rows are replaced whole, duplicates included) */
+  partitioned_by COALESCE(user_id, ''), /* the loader treats a NULL key as one key; so does the replacement */
   grain (_source_file, _source_line, _loaded_at),
   tags (staging, greenery, pii),
-  description 'Every raw user row, renamed and cast, with the first staging rule it breaks. stg_greenery__users keeps the rows that break none; stg_greenery__rejects shows the others.',
+  description 'Every raw user row, renamed and cast, with the first staging rule it breaks. Incremental by key: a daily run reads the raw rows of the users loaded since its last run (the loader stamps each row it writes with _loaded_at), ranks duplicates within those keys and replaces their rows; a first build or a restatement reads all of raw.users. stg_greenery__users keeps the rows that break none; stg_greenery__rejects shows the others.',
   column_descriptions (
     user_id = 'User key (uuid).',
     first_name = 'First name (personal data).',
@@ -43,4 +44,4 @@ SELECT
   _loaded_at::TIMESTAMP AS _loaded_at,
   _source_file::TEXT AS _source_file,
   _source_line::BIGINT AS _source_line
-FROM raw.users
+FROM @rows_of_keys_loaded_since(raw.users, user_id) AS users
