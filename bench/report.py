@@ -158,6 +158,14 @@ def markdown(data: dict) -> str:
         lines.append(
             f"| {scale['scale']:g} | {scale['build_s']:.1f} | {scale['daily_s']:.1f} | {ratios} |"
         )
+    full = [f"{scale['scale']:g}" for scale in data["scales"] if scale["daily_full_scan"]]
+    if full:
+        lines += [
+            "",
+            f"At scale {', '.join(full)} the daily run's Soda scan read every row, not the day's "
+            "loads (a Soda problem was open, or the weekly full scan was due): its daily "
+            "figures include a scan of all history.",
+        ]
     lines += ["", "| target | scale | measured | limit | met |", "|---|---:|---:|---:|---|"]
     for t in data["targets"]:
         met = "yes" if t["met"] else "**no**"
