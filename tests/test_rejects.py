@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 from sqlmesh import Context
+from sqlmesh.utils import CompletionStatus
 
+from greenery.project import open_context
 from tests.conftest import END
-from tests.warehouse_builds import build, query
+from tests.warehouse_builds import after, build, copy_of, failing_audits, query
 
 
 def _append_rows(path: Path, rows: list[dict[str, str]]) -> None:
@@ -170,3 +172,35 @@ def test_rows_landed_since_the_last_run_are_pending_or_superseded(faulty: Contex
     assert counts["orders"] == (1, 2)
     assert counts["users"] == (0, 1)
     assert counts["products"] == (0, 0)
+
+
+def test_an_event_delivered_again_on_a_later_day_blocks_the_run(
+    built_until_previous_day: Path, tmp_path: Path
+) -> None:
+    """The events' audits judge each processed interval only (base_greenery__events). An event
+    delivered again, dated within the next run's lookback, leaves its row of an older day
+    behind: a duplicate no interval's audit sees. The reconciliation's blocking audit does,
+    since staging then keeps more events than raw holds."""
+    context = open_context(copy_of(built_until_previous_day, tmp_path))
+    moved = END - timedelta(days=1)
+    context.engine_adapter.execute(
+        f"""
+        CREATE TEMP TABLE oldest AS SELECT * FROM raw.events ORDER BY created_at, event_id LIMIT 1;
+        DELETE FROM raw.events WHERE event_id = (SELECT event_id FROM oldest);
+        INSERT INTO raw.events SELECT * REPLACE (
+            TIMESTAMP '{moved} 09:00:00' AS created_at, 'again.csv' AS _source_file,
+            now()::TIMESTAMP AS _loaded_at)
+        FROM oldest
+        """
+    )
+
+    assert context.run(execution_time=after(END)) == CompletionStatus.FAILURE
+
+    failing = failing_audits(context, moved, END)
+    assert [result.dataset for result in failing] == ["quality.staging_reconciliation"]
+
+    (event,) = query(context, "SELECT event_id FROM oldest")[0]
+    kept = query(
+        context, f"SELECT count(*) FROM staging.stg_greenery__events WHERE event_id = '{event}'"
+    )
+    assert kept == [(2,)]

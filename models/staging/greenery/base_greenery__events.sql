@@ -6,7 +6,7 @@ MODEL (
   ),
   grain (_source_file, _source_line, _loaded_at),
   tags (staging, greenery),
-  description 'Every raw web event, renamed and cast, with the first staging rule it breaks. Incremental by event time: a daily run reads the new day of raw.events (and the day before), not its history; the loader refuses an event without a time, so every row has a day. stg_greenery__events keeps the rows that break none; stg_greenery__rejects shows the others.',
+  description 'Every raw web event, renamed and cast, with the first staging rule it breaks. Incremental by event time: a daily run reads the new day of raw.events (and the day before), not its history; the loader refuses an event without a time, so every row has a day. stg_greenery__events keeps the rows that break none; stg_greenery__rejects shows the others. The audits on event_id and the event''s fields judge the rows stg_greenery__events keeps, on each interval processed (as a view, it has no interval to audit on); an event whose day moved after its day was processed leaves its old row behind, which the blocking audit of quality.staging_reconciliation counts.',
   column_descriptions (
     event_id = 'Event key (uuid).',
     session_id = 'Browsing session; a session belongs to one user.',
@@ -22,7 +22,19 @@ MODEL (
     _source_line = 'Line of the row in that file (the header is line 1).'
   ),
   audits (
-    not_null(columns := (_source_file, _source_line))
+    not_null(columns := (_source_file, _source_line)),
+    unique_combination_of_columns(columns := (
+      event_id
+    ), condition := rejected_because IS NULL),
+    not_null(
+      columns := (event_id, session_id, user_id, created_at, event_type),
+      condition := rejected_because IS NULL
+    ),
+    accepted_values(
+      "column" := event_type,
+      is_in := ('page_view', 'add_to_cart', 'checkout', 'package_shipped'),
+      condition := rejected_because IS NULL
+    )
   )
 );
 
