@@ -6,7 +6,7 @@ MODEL (
   ),
   grain (_source_file, _source_line, _loaded_at),
   tags (staging, greenery),
-  description 'Every raw web event, renamed and cast, with the first staging rule it breaks. Incremental by event time: a daily run reads the new day of raw.events (and the day before), not its history; the loader refuses an event without a time, so every row has a day. stg_greenery__events keeps the rows that break none; stg_greenery__rejects shows the others. The audits on event_id and the event''s fields judge the rows stg_greenery__events keeps, on each interval processed (as a view, it has no interval to audit on); an event whose day moved after its day was processed leaves its old row behind, which the blocking audit of quality.staging_reconciliation counts.',
+  description 'Every raw web event, renamed and cast, with the first staging rule it breaks. Incremental by event time: a daily run reads the new day of raw.events (and the day before), not its history; the loader refuses an event without a time, so every row has a day. stg_greenery__events keeps the rows that break none; stg_greenery__rejects shows the others. The audits on event_id and the event''s fields judge the rows stg_greenery__events keeps, on each interval processed (as a view, it has no interval to audit on); an event delivered again with a later day, after its first day was processed, leaves its older row behind as a duplicate, which the blocking audit of quality.staging_reconciliation counts.',
   column_descriptions (
     event_id = 'Event key (uuid).',
     session_id = 'Browsing session; a session belongs to one user.',
