@@ -19,7 +19,7 @@ MODEL (
     _loaded_at = 'Newest load time (UTC) of the line and its order: the watermark of the daily runs.'
   ),
   audits (
-    unique_combination_of_columns(columns := (order_id, product_id))
+    unique_combination_of_columns(columns := (order_id, product_id)) /* Blocks: the grain is (order_id, product_id), not order_id (the write-up's lesson); product.fct_order_products, a projection of this table, is held by it. */
   )
 );
 
