@@ -140,7 +140,8 @@ def _messages(story: Story) -> dict[str, int]:
 def _1_a_clean_build_sends_nothing(story: Story) -> None:
     results = story.sql("SELECT status, count(*) FROM monitor.check_results GROUP BY ALL")
     assert dict(results).keys() == {"pass"}, results
-    assert sum(n for _, n in results) > 300
+    # Every audit, Soda check and history monitor of prod: about 300 results, none a problem.
+    assert sum(n for _, n in results) > 250
     assert story.emails() == []
     assert story.slack() == []
     assert _events(story) == []
