@@ -53,8 +53,8 @@ def test_every_model_states_its_metadata(context: Context) -> None:
                 "tags": model.tags,
                 "description": model.description,
                 "column_descriptions": model.column_descriptions,
-                # A view may leave its audits to its incremental parent, which has intervals
-                # to judge them on, saying so in its ignored_rules.
+                # A view, whose audits would read every row in every run, may leave them to the
+                # models it reads, saying so in its ignored_rules.
                 "audits": model.audits
                 or (model.kind.is_view and "nomissingaudits" in model.ignored_rules),
             }.items()
