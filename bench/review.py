@@ -21,6 +21,10 @@ CHANGED_MODEL = Path("models/marts/marketing/fct_user_orders.sql")
 #: The change: the top fifth of buyers by spend are high value instead of the top quarter.
 #: Every row's `is_high_value` is recomputed, and the unit tests still hold.
 BEFORE, AFTER = "QUANTILE_CONT(total_spend, 0.75)", "QUANTILE_CONT(total_spend, 0.8)"
+#: Files another SQLMesh process may be writing into .cache as the copy runs, and then rename or
+#: remove: SQLMesh's cache writes `<version>__tmp<random>` (sqlmesh/utils/cache.py), whose
+#: vanishing made the copy fail when a test plan ran beside the benchmark's smoke test.
+UNFINISHED = ("*__tmp*", "*.tmp*")
 #: What SQLMesh reads of a project (its plan runs the unit tests of tests/unit), and its cache.
 #: SQLMesh keys a model's cached definition by the whole configuration, which holds the
 #: warehouse's path: on a copy of the warehouse every model loads anew, as in a first plan.
@@ -81,7 +85,7 @@ def changed_project(dest: Path) -> Path:
     for part in PROJECT_PARTS:
         source = PROJECT_ROOT / part
         if source.is_dir():
-            shutil.copytree(source, dest / part, ignore=shutil.ignore_patterns("*.tmp*"))
+            shutil.copytree(source, dest / part, ignore=shutil.ignore_patterns(*UNFINISHED))
         elif source.is_file():
             (dest / part).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest / part)
