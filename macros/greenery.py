@@ -6,6 +6,8 @@ from sqlmesh.core.macros import MacroEvaluator
 
 #: The order statuses the shop has; any other is rejected.
 ORDER_STATUSES = ("preparing", "shipped", "delivered")
+#: Before every load: the watermark of a table that holds no row.
+EPOCH = "1970-01-01 00:00:00"
 
 
 @macro()
@@ -118,13 +120,21 @@ def processed_until(evaluator: MacroEvaluator) -> exp.Expression:
     with its load time, so raw rows loaded later (the keys each delivery replaced) are the ones
     no run has processed yet. 1970-01-01 when the model is built from scratch (every row is new)
     and when its table is empty."""
-    epoch = exp.cast(exp.Literal.string("1970-01-01 00:00:00"), exp.DataType.build("TIMESTAMP"))
     if not _incremental_run(evaluator):
-        return epoch
+        return _epoch()
     this_model = evaluator.locals["this_model"]
-    table = exp.to_table(this_model) if isinstance(this_model, str) else this_model.copy()
-    newest = exp.select(exp.func("MAX", exp.column("_loaded_at"))).from_(table)
-    return exp.func("COALESCE", exp.Subquery(this=newest), epoch)
+    return newest_load(exp.to_table(this_model) if isinstance(this_model, str) else this_model)
+
+
+def _epoch() -> exp.Expression:
+    return exp.cast(exp.Literal.string(EPOCH), exp.DataType.build("TIMESTAMP"))
+
+
+def newest_load(table: exp.Table) -> exp.Expression:
+    """The newest `_loaded_at` in `table`, 1970-01-01 when it is empty: the loads a table
+    incremental by key has processed (every row it writes keeps its raw row's load time)."""
+    newest = exp.select(exp.func("MAX", exp.column("_loaded_at"))).from_(table.copy())
+    return exp.func("COALESCE", exp.Subquery(this=newest), _epoch())
 
 
 @macro()

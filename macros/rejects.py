@@ -11,6 +11,7 @@ from sqlmesh import macro
 from sqlmesh.core.macros import MacroEvaluator
 
 from ingest.schema import RAW_TABLES
+from macros.greenery import newest_load
 
 #: Each raw table and its natural key, in the contract's order.
 REJECT_KEYS: dict[str, tuple[str, ...]] = {table.name: table.key for table in RAW_TABLES}
@@ -47,34 +48,52 @@ def rejected_rows(evaluator: MacroEvaluator) -> exp.Query:
     return exp.union(*arms, distinct=False)
 
 
-#: Tables whose base model is a table compared row by row with raw; the events' base model is
-#: incremental by day, and staging_reconciliation counts its pending rows by day instead.
-ROW_MATCHED = tuple(table for table in REJECT_KEYS if table != "events")
+#: Tables whose base model is incremental by key; the events' base model is incremental by
+#: day, and staging_reconciliation counts its pending rows by day instead.
+KEYED = tuple(table for table in REJECT_KEYS if table != "events")
 LANDING = ("_source_file", "_source_line", "_loaded_at")  # a landed row's identity
 
 
 @macro()
-def unmatched_rows(evaluator: MacroEvaluator, side: exp.Expression) -> exp.Query:
-    """Per table (source_table, n): with side 'raw', the rows the loader landed that the base
-    model has not processed yet (pending until the next run); with side 'base', the base
-    model's rows the loader has since replaced (superseded until then). Rows are matched on
-    their landing: file, line and load time, which the base models keep as their grain."""
-    raw_side = side.name == "raw"
+def pending_rows(evaluator: MacroEvaluator) -> exp.Query:
+    """Per table (source_table, n): the raw rows loaded after the newest load its base model
+    holds, which the next run takes (it reads the keys loaded since that watermark). A row
+    loaded before it and missing from the base model is not pending, since no run would take
+    it: the reconciliation's equation then breaks, where an anti-join would count it pending
+    for ever. Reading the watermark costs a column's maximum, not a join of every row."""
     arms = []
-    for table in ROW_MATCHED:
+    for table in KEYED:
+        watermark = newest_load(exp.table_(f"base_greenery__{table}", "staging"))
+        arms.append(
+            exp.select(
+                exp.alias_(exp.Literal.string(table), "source_table"),
+                exp.alias_(exp.func("COUNT", exp.Star()), "n"),
+            )
+            .from_(exp.table_(table, "raw"))
+            .where(exp.column("_loaded_at") > watermark)
+        )
+    return exp.union(*arms, distinct=False)
+
+
+@macro()
+def superseded_rows(evaluator: MacroEvaluator) -> exp.Query:
+    """Per table (source_table, n): the base model's rows whose landing (file, line and load
+    time, the base models' grain) raw no longer holds: the loader has replaced them, or
+    someone deleted them, and the next run drops them."""
+    arms = []
+    for table in KEYED:
         raw = exp.table_(table, "raw")
         base = exp.table_(f"base_greenery__{table}", "staging")
-        outer, inner = (raw, base) if raw_side else (base, raw)
-        match = exp.and_(*(exp.column(c, "i").eq(exp.column(c, "o")) for c in LANDING))
-        exists = exp.Exists(
-            this=exp.select("1").from_(exp.alias_(inner, "i", table=True)).where(match)
+        match = exp.and_(*(exp.column(c, "r").eq(exp.column(c, "b")) for c in LANDING))
+        in_raw = exp.Exists(
+            this=exp.select("1").from_(exp.alias_(raw, "r", table=True)).where(match)
         )
         arms.append(
             exp.select(
                 exp.alias_(exp.Literal.string(table), "source_table"),
                 exp.alias_(exp.func("COUNT", exp.Star()), "n"),
             )
-            .from_(exp.alias_(outer, "o", table=True))
-            .where(exp.not_(exists))
+            .from_(exp.alias_(base, "b", table=True))
+            .where(exp.not_(in_raw))
         )
     return exp.union(*arms, distinct=False)

@@ -174,6 +174,33 @@ def test_rows_landed_since_the_last_run_are_pending_or_superseded(faulty: Contex
     assert counts["products"] == (0, 0)
 
 
+def test_a_row_landed_behind_the_processed_loads_breaks_the_reconciliation(
+    faulty: Context,
+) -> None:
+    """A raw row stamped before the newest load its base model holds is one no run will take
+    (a run reads the keys loaded since then): it is not pending, and the equation the
+    blocking audit enforces no longer holds for its table alone."""
+    connection = faulty.engine_adapter.connection
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        connection.execute(
+            """
+            INSERT INTO raw.orders SELECT * REPLACE (
+                'o-behind' AS order_id, 'by-hand.csv' AS _source_file,
+                _loaded_at - INTERVAL 1 DAY AS _loaded_at)
+            FROM raw.orders LIMIT 1
+            """
+        )
+        rows = connection.execute(
+            "SELECT source_table, delivered_rows + superseded_rows - kept_rows - rejected_rows "
+            "- pending_rows FROM quality.staging_reconciliation"
+        ).fetchall()
+    finally:
+        connection.execute("ROLLBACK")
+
+    assert dict(rows) == {table: int(table == "orders") for table, _ in rows}
+
+
 def test_an_event_delivered_again_on_a_later_day_blocks_the_run(
     built_until_previous_day: Path, tmp_path: Path
 ) -> None:

@@ -9,8 +9,8 @@ MODEL (
     delivered_rows = 'Rows in raw.<table>.',
     kept_rows = 'Rows in staging.stg_greenery__<table>.',
     rejected_rows = 'Rows of that table in staging.stg_greenery__rejects.',
-    pending_rows = 'Rows landed since the last run, which the next run takes: events dated after the newest day base_greenery__events has processed; for the other tables, raw rows their base model does not hold yet (matched on file, line and load time).',
-    superseded_rows = 'Rows the base model still holds whose key the loader has since replaced in raw (the next run replaces them); 0 for events.',
+    pending_rows = 'Rows landed since the last run, which the next run takes: events dated after the newest day base_greenery__events has processed; for the other tables, raw rows loaded after the newest load their base model holds (a row loaded before it and missing from the base model is not pending, as no run would take it: the audit fails).',
+    superseded_rows = 'Rows the base model still holds that raw no longer does (matched on file, line and load time): the loader has since replaced their key, and the next run replaces them; 0 for events.',
     rejected_share = 'rejected_rows / delivered_rows.'
   ),
   audits (
@@ -109,9 +109,9 @@ WITH delivered(source_table, n) AS (
       FROM staging.base_greenery__events
     )
   UNION ALL
-  @UNMATCHED_ROWS('raw')
+  @PENDING_ROWS()
 ), superseded AS (
-  @UNMATCHED_ROWS('base')
+  @SUPERSEDED_ROWS()
 )
 SELECT
   delivered.source_table::TEXT AS source_table,
