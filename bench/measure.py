@@ -14,9 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from greenery.errors import ExpectedError
 
-class StepFailed(Exception):
-    """A measured command exited non-zero; its output is kept in the step's log file."""
+
+class StepFailed(ExpectedError):
+    """A command of the benchmark exited non-zero; its output is kept in its log file."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 from bench.floor import CATALOG_FILE
+from greenery.errors import ExpectedError
 from greenery.paths import PROJECT_ROOT
 
 #: The changed model, relative to the project root.
@@ -43,12 +44,12 @@ REVIEW_STEPS = (REVIEW_ON, REVIEW_OFF)
 REVIEW_HEADING = "Plan review of dev against prod"
 
 
-class ChangeNotApplied(Exception):
+class ChangeNotApplied(ExpectedError):
     """The model no longer holds the text the change replaces: the dev plan would change
     nothing, and its time would mean nothing."""
 
 
-class ReviewMissing(Exception):
+class ReviewMissing(ExpectedError):
     """The review ran where it should not have, or not where it should."""
 
 

@@ -29,6 +29,7 @@ from bench.review import (
     project_copy,
     warehouse_copy,
 )
+from greenery.errors import ExpectedError
 from greenery.paths import PROJECT_ROOT
 from ingest.load import count_data_lines
 from ingest.schema import RAW_TABLES
@@ -262,7 +263,7 @@ def _log(workdir: Path, step: str) -> Path:
     return workdir / "logs" / f"{step.replace(' ', '-').replace(',', '')}.log"
 
 
-class FloorMismatch(Exception):
+class FloorMismatch(ExpectedError):
     """The floor did not compute what the framework did: its time would mean nothing."""
 
 

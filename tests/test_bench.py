@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -98,3 +99,21 @@ def _exists(database: str) -> bool:
     with contextlib.closing(admin_connection()) as admin, admin.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
         return cursor.fetchone() is not None
+
+
+def test_a_failed_step_ends_the_run_in_one_paragraph_naming_its_log(tmp_path: Path) -> None:
+    """A DuckDB setting that DuckDB refuses: the first command that opens a warehouse (the one
+    that renders the floor's script) fails, and the benchmark says which, with its command
+    and where its output is, instead of a traceback."""
+    out = tmp_path / "results"
+    command = [sys.executable, "-m", "bench", "--scales", "0.05", "--out", str(out)]
+    command += ["--gateways", "duckdb", "--smoke"]
+    env = {**os.environ, "GREENERY_DUCKDB_MEMORY_LIMIT": "a lot"}
+    result = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    said = result.stderr.replace("\n", "")
+    log = out / "floor-script.log"
+    assert said.startswith("error: floor script: `") and said.endswith(f"see {log}"), said
+    assert "Memory must have a number" in log.read_text()
