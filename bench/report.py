@@ -40,7 +40,8 @@ class Target:
 
 def targets(results: list[ScaleResult]) -> list[Target]:
     """Issue 11's targets: at scale 1 the monitor's and the loop's cost against the framework's
-    start-up; at scale 1000 the daily run against scale 10's (same day size) and the build; at
+    start-up; at scale 1000 the daily run against scale 10's (same day size) and the build, and
+    at scale 3000 against scale 1000's (flat: the limit scale 1000 has against scale 10); at
     the largest scale the build against the floor and the peak memory. Issue 13's: at scale
     100 the review's cost against the same dev plan without it. A target whose scale was not
     run is left out."""
@@ -69,6 +70,11 @@ def targets(results: list[ScaleResult]) -> list[Target]:
         found.append(
             Target("daily run at most 25% of the full build", 1000, big.ratios["daily / build"],
                    0.25, "x")
+        )  # fmt: skip
+    if big and (huge := by_scale.get(3000.0)):
+        found.append(
+            Target("daily run at scale 3000 at most 1.3x scale 1000's (flat)", 3000,
+                   huge.daily_s / big.daily_s, 1.3, "x")
         )  # fmt: skip
     largest = max(results, key=lambda r: r.scale)
     at = largest.scale

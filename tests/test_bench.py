@@ -21,9 +21,10 @@ from pathlib import Path
 import pytest
 
 from bench.gateways import admin_connection, server_answers
-from bench.report import STEP_ORDER
+from bench.measure import Measurement
+from bench.report import STEP_ORDER, targets
 from bench.review import REVIEW_HEADING, REVIEW_OFF, REVIEW_ON
-from bench.scenario import build_on_gateway
+from bench.scenario import ScaleResult, build_on_gateway
 from greenery.paths import PROJECT_ROOT
 
 
@@ -117,3 +118,18 @@ def test_a_failed_step_ends_the_run_in_one_paragraph_naming_its_log(tmp_path: Pa
     log = out / "floor-script.log"
     assert said.startswith("error: floor script: `") and said.endswith(f"see {log}"), said
     assert "Memory must have a number" in log.read_text()
+
+
+def test_the_daily_run_at_scale_3000_is_judged_against_scale_1000s() -> None:
+    """Flat in history: a target only when both scales ran, their dailies' ratio measured."""
+
+    def scale(at: float, daily_load: float, daily_run: float) -> ScaleResult:
+        steps = {name: Measurement(name, 1.0, 1.0, 100.0) for name in STEP_ORDER}
+        steps["daily load"] = Measurement("daily load", daily_load, 1.0, 100.0)
+        steps["daily run"] = Measurement("daily run", daily_run, 1.0, 100.0)
+        return ScaleResult(at, 4, history_rows=10, day_rows=1, steps=steps)
+
+    flat = "daily run at scale 3000 at most 1.3x scale 1000's (flat)"
+    ran = {t.name: t for t in targets([scale(1000, 2.0, 10.0), scale(3000, 4.0, 20.0)])}
+    assert (ran[flat].measured, ran[flat].met) == (2.0, False)
+    assert flat not in {t.name for t in targets([scale(3000, 4.0, 20.0)])}
