@@ -48,21 +48,23 @@ def rejected_rows(evaluator: MacroEvaluator) -> exp.Query:
     return exp.union(*arms, distinct=False)
 
 
-#: Tables whose base model is incremental by key; the events' base model is incremental by
-#: day, and staging_reconciliation counts its pending rows by day instead.
-KEYED = tuple(table for table in REJECT_KEYS if table != "events")
+#: Tables whose base model holds one row per landed raw row (rebuilt whole, or by key); the
+#: events' base model is incremental by day, and staging_reconciliation counts its pending
+#: rows by day instead.
+LANDED = tuple(table for table in REJECT_KEYS if table != "events")
 LANDING = ("_source_file", "_source_line", "_loaded_at")  # a landed row's identity
 
 
 @macro()
 def pending_rows(evaluator: MacroEvaluator) -> exp.Query:
     """Per table (source_table, n): the raw rows loaded after the newest load its base model
-    holds, which the next run takes (it reads the keys loaded since that watermark). A row
-    loaded before it and missing from the base model is not pending, since no run would take
-    it: the reconciliation's equation then breaks, where an anti-join would count it pending
-    for ever. Reading the watermark costs a column's maximum, not a join of every row."""
+    holds, which the next run takes (a base model incremental by key reads the keys loaded
+    since that watermark; one rebuilt whole reads every row). A row loaded before it and
+    missing from the base model is not pending, since no run would take it: the
+    reconciliation's equation then breaks, where an anti-join would count it pending for
+    ever. Reading the watermark costs a column's maximum, not a join of every row."""
     arms = []
-    for table in KEYED:
+    for table in LANDED:
         watermark = newest_load(exp.table_(f"base_greenery__{table}", "staging"))
         arms.append(
             exp.select(
@@ -81,7 +83,7 @@ def superseded_rows(evaluator: MacroEvaluator) -> exp.Query:
     time, the base models' grain) raw no longer holds: the loader has replaced them, or
     someone deleted them, and the next run drops them."""
     arms = []
-    for table in KEYED:
+    for table in LANDED:
         raw = exp.table_(table, "raw")
         base = exp.table_(f"base_greenery__{table}", "staging")
         match = exp.and_(*(exp.column(c, "r").eq(exp.column(c, "b")) for c in LANDING))
