@@ -6,6 +6,8 @@ key columns), so the model's fingerprint changes when the contract's tables or k
 evaluating the stored macro needs no import of `ingest`.
 """
 
+from collections.abc import Iterable
+
 from sqlglot import exp
 from sqlmesh import macro
 from sqlmesh.core.macros import MacroEvaluator
@@ -63,18 +65,15 @@ def pending_rows(evaluator: MacroEvaluator) -> exp.Query:
     missing from the base model is not pending, since no run would take it: the
     reconciliation's equation then breaks, where an anti-join would count it pending for
     ever. Reading the watermark costs a column's maximum, not a join of every row."""
-    arms = []
-    for table in LANDED:
-        watermark = newest_load(exp.table_(f"base_greenery__{table}", "staging"))
-        arms.append(
-            exp.select(
-                exp.alias_(exp.Literal.string(table), "source_table"),
-                exp.alias_(exp.func("COUNT", exp.Star()), "n"),
-            )
-            .from_(exp.table_(table, "raw"))
-            .where(exp.column("_loaded_at") > watermark)
+    return _count_per_table(
+        (
+            table,
+            exp.table_(table, "raw"),
+            exp.column("_loaded_at")
+            > newest_load(exp.table_(f"base_greenery__{table}", "staging")),
         )
-    return exp.union(*arms, distinct=False)
+        for table in LANDED
+    )
 
 
 @macro()
@@ -82,20 +81,34 @@ def superseded_rows(evaluator: MacroEvaluator) -> exp.Query:
     """Per table (source_table, n): the base model's rows whose landing (file, line and load
     time, the base models' grain) raw no longer holds: the loader has replaced them, or
     someone deleted them, and the next run drops them."""
-    arms = []
-    for table in LANDED:
-        raw = exp.table_(table, "raw")
-        base = exp.table_(f"base_greenery__{table}", "staging")
-        match = exp.and_(*(exp.column(c, "r").eq(exp.column(c, "b")) for c in LANDING))
-        in_raw = exp.Exists(
-            this=exp.select("1").from_(exp.alias_(raw, "r", table=True)).where(match)
+    match = exp.and_(*(exp.column(c, "r").eq(exp.column(c, "b")) for c in LANDING))
+
+    def in_raw(table: str) -> exp.Exists:
+        raw = exp.alias_(exp.table_(table, "raw"), "r", table=True)
+        return exp.Exists(this=exp.select("1").from_(raw).where(match.copy()))
+
+    return _count_per_table(
+        (
+            table,
+            exp.alias_(exp.table_(f"base_greenery__{table}", "staging"), "b", table=True),
+            exp.not_(in_raw(table)),
         )
-        arms.append(
+        for table in LANDED
+    )
+
+
+def _count_per_table(arms: Iterable[tuple[str, exp.Expression, exp.Expression]]) -> exp.Query:
+    """(source_table, n) of each (table, relation, condition): the rows of `relation` that
+    meet `condition`, one UNION ALL arm per table."""
+    return exp.union(
+        *(
             exp.select(
                 exp.alias_(exp.Literal.string(table), "source_table"),
                 exp.alias_(exp.func("COUNT", exp.Star()), "n"),
             )
-            .from_(exp.alias_(base, "b", table=True))
-            .where(exp.not_(in_raw))
-        )
-    return exp.union(*arms, distinct=False)
+            .from_(relation)
+            .where(condition)
+            for table, relation, condition in arms
+        ),
+        distinct=False,
+    )
