@@ -1,9 +1,10 @@
 MODEL (
   name staging.stg_greenery__order_versions,
-  kind VIEW,
+  kind INCREMENTAL_BY_PARTITION, /* by order key: a daily run replaces every version of the orders with a version loaded since its last run, so the duplicate ranking below runs over those orders alone */
+  partitioned_by order_id,
   grain (order_id, _export_as_of),
   tags (staging, greenery, history),
-  description 'Every version of every order an export delivered (raw.orders_versions), with its fulfilment fields renamed and cast: one row per order and export as-of time. A version that breaks an order value rule says which in rejected_because, and the history leaves it out, as staging leaves out such a current row (which stg_greenery__rejects shows); it stays here because it replaced what the export delivered before, so the history of its order must be rebuilt. Of duplicated rows in one export, a valid one is kept first, then the first line. snapshots.order_status_history is built from it.',
+  description 'Every version of every order an export delivered (raw.orders_versions), with its fulfilment fields renamed and cast: one row per order and export as-of time. A version that breaks an order value rule says which in rejected_because, and the history leaves it out, as staging leaves out such a current row (which stg_greenery__rejects shows); it stays here because it replaced what the export delivered before, so the history of its order must be rebuilt. Of duplicated rows in one export, a valid one is kept first, then the first line. Incremental by key: a daily run reads every raw version of the orders with a version loaded since its last run, so that its ranking of duplicates sees what a full build would, and replaces their rows; a first build or a restatement reads all of raw.orders_versions. snapshots.order_status_history is built from it.',
   column_descriptions (
     order_id = 'Order key (uuid).',
     status = 'preparing, shipped or delivered in this version.',
@@ -30,7 +31,7 @@ SELECT
   _export_as_of::TIMESTAMP AS _export_as_of,
   @order_value_rule(LOWER(TRIM(status)), user_id, created_at)::TEXT AS rejected_because,
   _loaded_at::TIMESTAMP AS _loaded_at
-FROM raw.orders_versions
+FROM @rows_of_keys_loaded_since(raw.orders_versions, order_id) AS versions
 WHERE
   NOT order_id IS NULL
 QUALIFY
