@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
+
+# Set before anything imports SQLMesh (below), which reads MAX_FORK_WORKERS once, at import:
+# set after it, the tests' own contexts still forked.
+os.environ["SQLMESH__DISABLE_ANONYMIZED_ANALYTICS"] = "true"
+# SQLMesh loads models in forked processes; tests run SMTP and HTTP server threads, and a fork
+# beside live threads can crash the child. Load in-process instead.
+os.environ["MAX_FORK_WORKERS"] = "1"
+# The monitor's hooks run inside every SQLMesh apply; a test that does not test the monitor
+# builds without it. Modules that test it say so with `pytestmark = pytest.mark.monitor`.
+os.environ["GREENERY_MONITOR"] = "off"
+
+import fcntl
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,14 +37,6 @@ END = date(2026, 3, 4)
 REFERENCE = Path(
     os.environ.get("GREENERY_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "greenery-reference")
 )
-
-os.environ["SQLMESH__DISABLE_ANONYMIZED_ANALYTICS"] = "true"
-# SQLMesh loads models in forked processes; tests run SMTP and HTTP server threads, and a fork
-# beside live threads can crash the child. Load in-process instead.
-os.environ["MAX_FORK_WORKERS"] = "1"
-# The monitor's hooks run inside every SQLMesh apply; a test that does not test the monitor
-# builds without it. Modules that test it say so with `pytestmark = pytest.mark.monitor`.
-os.environ["GREENERY_MONITOR"] = "off"
 
 
 #: Modules by how long they take, slowest first (pytest --durations, summed per module). `make

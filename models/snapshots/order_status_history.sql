@@ -4,7 +4,7 @@ MODEL (
   partitioned_by order_id,
   grain (order_id, valid_from),
   tags (core, history),
-  description 'Fulfilment status of every order over time (type 2 history): a new version each time an export delivered an order that moved from preparing to shipped to delivered, or whose tracking and delivery fields changed. Answers "how long did orders wait in each status" once daily exports have accumulated. Built from the versions the loader kept (staging.stg_greenery__order_versions). Incremental by key: a daily run rebuilds the history of every order with a version loaded since its last run (a version staging rejects included), from all of its valid versions, so a corrected export of a past day corrects the history as a clean load would have; a first build or a restatement rebuilds every order. An order left with no valid version keeps its last history until the model is restated (SQLMesh replaces only the orders the run writes), as fct_orders keeps the last row of an order that leaves staging.',
+  description 'Fulfilment status of every order over time (type 2 history): a new version each time an export delivered an order that moved from preparing to shipped to delivered, or whose tracking and delivery fields changed. Answers "how long did orders wait in each status" once daily exports have accumulated. Built from the versions the loader kept (staging.stg_greenery__order_states). Incremental by key: a daily run rebuilds the history of every order with a version loaded since its last run (a version staging rejects included), from all of its valid versions, so a corrected export of a past day corrects the history as a clean load would have; a first build or a restatement rebuilds every order. An order left with no valid version keeps its last history until the model is restated (SQLMesh replaces only the orders the run writes), as fct_orders keeps the last row of an order that leaves staging.',
   column_descriptions (
     order_id = 'Order key.',
     status = 'preparing, shipped or delivered during the version.',
@@ -33,7 +33,7 @@ WITH versions AS (
     _export_as_of,
     _loaded_at,
     @changed_since_previous_version(order_id, _export_as_of, status, tracking_id, shipping_service, estimated_delivery_at, delivered_at) AS starts_version
-  FROM staging.stg_greenery__order_versions
+  FROM staging.stg_greenery__order_states
   WHERE
     rejected_because IS NULL
     AND (
@@ -41,7 +41,7 @@ WITH versions AS (
       OR order_id IN (
         SELECT
           order_id
-        FROM staging.stg_greenery__order_versions
+        FROM staging.stg_greenery__order_states
         WHERE
           _loaded_at > @processed_until()
       )

@@ -1,5 +1,5 @@
 MODEL (
-  name staging.stg_greenery__order_versions,
+  name staging.stg_greenery__order_states, /* raw.orders_versions, as stg_greenery__product_versions is raw.products_versions: each row is an order's state as of an export. Not named _order_versions: PostgreSQL cuts identifiers at 63 characters, and that name made the temporary table SQLMesh writes a keyed batch into 64 long */
   kind INCREMENTAL_BY_PARTITION, /* by order key: a daily run replaces every version of the orders with a version loaded since its last run, so the duplicate ranking below runs over those orders alone */
   partitioned_by order_id,
   grain (order_id, _export_as_of),
