@@ -8,6 +8,8 @@ from sqlmesh.core.macros import MacroEvaluator
 ORDER_STATUSES = ("preparing", "shipped", "delivered")
 #: Before every load: the watermark of a table that holds no row.
 EPOCH = "1970-01-01 00:00:00"
+#: On every row a model incremental by key writes: the watermark its batch read after.
+BATCH_COLUMN = "_processed_after"
 
 
 @macro()
@@ -138,6 +140,28 @@ def newest_load(table: exp.Table) -> exp.Expression:
 
 
 @macro()
+def in_newest_batch(evaluator: MacroEvaluator) -> exp.Expression:
+    """An audit's condition on a model incremental by key: the rows of its newest batch, whose
+    `_processed_after` (the `@processed_until()` its run read, stored on every row it wrote) is
+    the table's largest. Such a model replaces a key's rows whole, so all of a key's rows come
+    from one batch, and an invariant per key (unique, not null, accepted values) holds for the
+    table when it holds for every batch: a daily run audits the keys it wrote, not all history.
+    After a first build or a restatement every row holds the epoch: the audit reads them all.
+    TRUE where no table is being audited (SQLMesh validating the project)."""
+    this_model = evaluator.locals.get("this_model")
+    if this_model is None:
+        return exp.true()
+    table = exp.to_table(this_model) if isinstance(this_model, str) else this_model
+    newest = exp.select(exp.func("MAX", exp.column(BATCH_COLUMN))).from_(table.copy())
+    return exp.column(BATCH_COLUMN).eq(exp.Subquery(this=newest))
+
+
+def key_or_empty(key: exp.Expression) -> exp.Expression:
+    """A NULL key part as '': the loader treats NULL key parts as equal."""
+    return exp.func("COALESCE", key, exp.Literal.string(""))
+
+
+@macro()
 def rows_of_keys_loaded_since(
     evaluator: MacroEvaluator, table: exp.Table, key: exp.Expression
 ) -> exp.Subquery:
@@ -145,7 +169,7 @@ def rows_of_keys_loaded_since(
     staging model incremental by key recomputes those keys whole, duplicates included, so its
     ranking of a key's rows sees what a full build would. Every row on a full rebuild. A NULL
     key is one key, as it is to the loader."""
-    key_value = exp.func("COALESCE", key, exp.Literal.string(""))
+    key_value = key_or_empty(key)
     loaded = exp.column("_loaded_at") > processed_until(evaluator)
     touched = exp.select(key_value.copy()).distinct().from_(table.copy()).where(loaded)
     keys = exp.or_(full_rebuild(evaluator), key_value.copy().isin(query=touched))

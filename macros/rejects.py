@@ -13,7 +13,7 @@ from sqlmesh import macro
 from sqlmesh.core.macros import MacroEvaluator
 
 from ingest.schema import RAW_TABLES
-from macros.greenery import newest_load
+from macros.greenery import key_or_empty, newest_load
 
 #: Each raw table and its natural key, in the contract's order.
 REJECT_KEYS: dict[str, tuple[str, ...]] = {table.name: table.key for table in RAW_TABLES}
@@ -66,35 +66,45 @@ def pending_rows(evaluator: MacroEvaluator) -> exp.Query:
     reconciliation's equation then breaks, where an anti-join would count it pending for
     ever. Reading the watermark costs a column's maximum, not a join of every row."""
     return _count_per_table(
-        (
-            table,
-            exp.table_(table, "raw"),
-            exp.column("_loaded_at")
-            > newest_load(exp.table_(f"base_greenery__{table}", "staging")),
-        )
-        for table in LANDED
+        (table, exp.table_(table, "raw"), _loaded_after_base(table)) for table in LANDED
     )
 
 
 @macro()
 def superseded_rows(evaluator: MacroEvaluator) -> exp.Query:
     """Per table (source_table, n): the base model's rows whose landing (file, line and load
-    time, the base models' grain) raw no longer holds: the loader has replaced them, or
-    someone deleted them, and the next run drops them."""
+    time, the base models' grain) raw no longer holds, among the keys with a pending row: the
+    loader replaces a key's rows whole, so a row it replaced has a key loaded since, and the
+    next run drops it. Both sides read those keys only, not every row; a row gone from raw
+    without its key delivered again (deleted by hand) is not superseded, and the equation
+    breaks."""
     match = exp.and_(*(exp.column(c, "r").eq(exp.column(c, "b")) for c in LANDING))
+
+    def of_pending_keys(table: str, alias: str) -> exp.Expression:
+        key = REJECT_KEYS[table][0]
+        pending = exp.select(key_or_empty(exp.column(key))).from_(exp.table_(table, "raw"))
+        return key_or_empty(exp.column(key, alias)).isin(
+            query=pending.where(_loaded_after_base(table))
+        )
 
     def in_raw(table: str) -> exp.Exists:
         raw = exp.alias_(exp.table_(table, "raw"), "r", table=True)
-        return exp.Exists(this=exp.select("1").from_(raw).where(match.copy()))
+        where = exp.and_(of_pending_keys(table, "r"), match.copy())
+        return exp.Exists(this=exp.select("1").from_(raw).where(where))
 
     return _count_per_table(
         (
             table,
             exp.alias_(exp.table_(f"base_greenery__{table}", "staging"), "b", table=True),
-            exp.not_(in_raw(table)),
+            exp.and_(of_pending_keys(table, "b"), exp.not_(in_raw(table))),
         )
         for table in LANDED
     )
+
+
+def _loaded_after_base(table: str) -> exp.Expression:
+    """Raw rows loaded after the newest load `table`'s base model holds."""
+    return exp.column("_loaded_at") > newest_load(exp.table_(f"base_greenery__{table}", "staging"))
 
 
 def _count_per_table(arms: Iterable[tuple[str, exp.Expression, exp.Expression]]) -> exp.Query:

@@ -201,6 +201,28 @@ def test_a_row_landed_behind_the_processed_loads_breaks_the_reconciliation(
     assert dict(rows) == {table: int(table == "orders") for table, _ in rows}
 
 
+def test_a_raw_row_deleted_without_a_new_delivery_breaks_the_reconciliation(
+    faulty: Context,
+) -> None:
+    """A row is superseded only when its key was delivered again (the loader replaces a key's
+    rows whole); a raw row deleted by hand leaves staging holding a row nothing explains, and
+    the equation breaks for its table alone, by that row."""
+    connection = faulty.engine_adapter.connection
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        connection.execute(
+            "DELETE FROM raw.users WHERE user_id = (SELECT min(user_id) FROM raw.users)"
+        )
+        rows = connection.execute(
+            "SELECT source_table, kept_rows + rejected_rows + pending_rows - delivered_rows "
+            "- superseded_rows FROM quality.staging_reconciliation"
+        ).fetchall()
+    finally:
+        connection.execute("ROLLBACK")
+
+    assert dict(rows) == {table: int(table == "users") for table, _ in rows}
+
+
 def test_an_event_delivered_again_on_a_later_day_blocks_the_run(
     built_until_previous_day: Path, tmp_path: Path
 ) -> None:

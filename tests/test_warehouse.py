@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -89,14 +89,35 @@ def test_a_daily_run_processes_only_the_new_day(
         "marketing.fct_user_orders": "user_id",
     }
     # Incremental by key: a daily run computes only the keys the new day's load replaced. Their
-    # load columns say when and from which file the loader landed a row, so they differ between
-    # a history landed in two loads and one load of it all; every other column must not.
+    # load columns say when and from which file the loader landed a row, and which batch wrote
+    # it, so they differ between a history landed in two loads and one load of it all; every
+    # other column must not.
     by_key = {
-        "staging.base_greenery__orders": ("_loaded_at", "_source_file", "_source_line"),
-        "staging.base_greenery__order_items": ("_loaded_at", "_source_file", "_source_line"),
-        "staging.base_greenery__users": ("_loaded_at", "_source_file", "_source_line"),
-        "staging.base_greenery__addresses": ("_loaded_at", "_source_file", "_source_line"),
-        "intermediate.int_order_items__priced": ("_loaded_at",),
+        "staging.base_greenery__orders": (
+            "_loaded_at",
+            "_source_file",
+            "_source_line",
+            "_processed_after",
+        ),
+        "staging.base_greenery__order_items": (
+            "_loaded_at",
+            "_source_file",
+            "_source_line",
+            "_processed_after",
+        ),
+        "staging.base_greenery__users": (
+            "_loaded_at",
+            "_source_file",
+            "_source_line",
+            "_processed_after",
+        ),
+        "staging.base_greenery__addresses": (
+            "_loaded_at",
+            "_source_file",
+            "_source_line",
+            "_processed_after",
+        ),
+        "intermediate.int_order_items__priced": ("_loaded_at", "_processed_after"),
         "core.fct_orders": ("_loaded_at",),
         "marketing.user_order_totals": ("_loaded_at",),
     }
@@ -115,3 +136,28 @@ def test_a_daily_run_processes_only_the_new_day(
     )
     assert query(daily, f"SELECT count(*) FROM {history} WHERE valid_to IS NOT NULL")[0][0] > 0
     assert processed > 0
+    _the_keyed_audits_judge_the_newest_batch(daily, full)
+
+
+def _the_keyed_audits_judge_the_newest_batch(daily: Context, full: Context) -> None:
+    """A full build's rows are one batch; a daily run's keys are the newest batch, which its
+    audits judge (@in_newest_batch): a duplicate key written there blocks. Last, as it leaves
+    the duplicate in the daily warehouse."""
+    orders = "staging.base_greenery__orders"
+    batches = f"SELECT _processed_after, count(*) FROM {orders} GROUP BY 1 ORDER BY 1"
+    assert [epoch for epoch, _ in query(full, batches)] == [datetime(1970, 1, 1)]
+    (_, older), (_, newest) = query(daily, batches)
+    assert 0 < newest < older
+
+    table = daily.get_snapshot(orders).table_name()
+    daily.engine_adapter.execute(
+        f"INSERT INTO {table} SELECT * REPLACE (_source_line + 100000 AS _source_line) "
+        f"FROM {table} WHERE rejected_because IS NULL "
+        f"AND _processed_after = (SELECT max(_processed_after) FROM {table}) LIMIT 1"
+    )
+    failing = failing_audits(daily, START, END)
+    # The duplicate also leaves staging holding one row more than raw: the reconciliation's.
+    assert {(r.dataset, r.check.split("(")[0]) for r in failing} == {
+        (orders, "unique_combination_of_columns"),
+        ("quality.staging_reconciliation", "forall"),
+    }

@@ -16,10 +16,11 @@ MODEL (
     quantity = 'Units ordered.',
     unit_price = 'Price of one unit when the order was placed, in dollars.',
     line_revenue = 'quantity x unit_price, in dollars.',
-    _loaded_at = 'Newest load time (UTC) of the line and its order: the watermark of the daily runs.'
+    _loaded_at = 'Newest load time (UTC) of the line and its order: the watermark of the daily runs.',
+    _processed_after = 'The newest load the table held when the run that wrote this row began (1970-01-01 on a full build): the rows of one batch share it, and the audit judges the newest batch (@in_newest_batch).'
   ),
   audits (
-    unique_combination_of_columns(columns := (order_id, product_id)) /* Blocks: the grain is (order_id, product_id), not order_id (the write-up's lesson); product.fct_order_products, a projection of this table, is held by it. */
+    unique_combination_of_columns(columns := (order_id, product_id), condition := @in_newest_batch()) /* Blocks: the grain is (order_id, product_id), not order_id (the write-up's lesson); product.fct_order_products, a projection of this table, is held by it. A daily run's merge keeps one row per key of its batch, so the newest batch is where a duplicate can be. */
   )
 );
 
@@ -111,7 +112,8 @@ SELECT
   (
     items.quantity * prices.price
   )::DECIMAL(12, 2) AS line_revenue,
-  GREATEST(items._loaded_at, COALESCE(orders._loaded_at, items._loaded_at))::TIMESTAMP AS _loaded_at
+  GREATEST(items._loaded_at, COALESCE(orders._loaded_at, items._loaded_at))::TIMESTAMP AS _loaded_at,
+  @processed_until()::TIMESTAMP AS _processed_after
 FROM items
 LEFT JOIN staging.stg_greenery__orders AS orders
   ON orders.order_id = items.order_id

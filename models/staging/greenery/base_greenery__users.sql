@@ -17,10 +17,15 @@ MODEL (
     rejected_because = 'The first rule the row breaks (missing_key, duplicate_key, missing_created_at), NULL when it breaks none.',
     _loaded_at = 'When the loader landed the row (UTC).',
     _source_file = 'CSV file the row came from.',
-    _source_line = 'Line of the row in that file (the header is line 1).'
+    _source_line = 'Line of the row in that file (the header is line 1).',
+    _processed_after = 'The newest load the table held when the run that wrote this row began (1970-01-01 on a full build): the rows of one batch share it, and the audits judge the newest batch (@in_newest_batch).'
   ),
   audits (
-    not_null(columns := (_source_file, _source_line))
+    not_null(columns := (_source_file, _source_line), condition := @in_newest_batch()),
+    unique_combination_of_columns(columns := (
+      user_id
+    ), condition := rejected_because IS NULL AND @in_newest_batch()),
+    not_null(columns := (user_id, created_at), condition := rejected_because IS NULL AND @in_newest_batch())
   )
 );
 
@@ -43,5 +48,6 @@ SELECT
   END::TEXT AS rejected_because,
   _loaded_at::TIMESTAMP AS _loaded_at,
   _source_file::TEXT AS _source_file,
-  _source_line::BIGINT AS _source_line
+  _source_line::BIGINT AS _source_line,
+  @processed_until()::TIMESTAMP AS _processed_after
 FROM @rows_of_keys_loaded_since(raw.users, user_id) AS users
