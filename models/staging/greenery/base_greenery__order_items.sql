@@ -1,7 +1,7 @@
 MODEL (
   name staging.base_greenery__order_items,
-  kind INCREMENTAL_BY_PARTITION, /* by line key: a daily run replaces the rows of the keys the loader replaced (a key's rows are replaced whole, duplicates included, so merging by key could not drop a row that left raw.order_items) */
-  partitioned_by (COALESCE(order_id, ''), COALESCE(product_id, '')), /* the loader treats NULL key parts as equal; so does the replacement */
+  kind INCREMENTAL_BY_PARTITION, /* by order: a daily run replaces every line of the orders with a line the loader replaced (it reads all their rows, duplicates included, so merging by key could not drop a row that left raw.order_items); one partition column keeps SQLMesh's delete a plain IN, not a concatenation of every row's key */
+  partitioned_by COALESCE(order_id, ''), /* the loader treats NULL key parts as equal; so does the replacement */
   grain (_source_file, _source_line, _loaded_at),
   tags (staging, greenery),
   description 'Every raw order line, renamed and cast, with the first staging rule it breaks. A line repeated for the same (order_id, product_id) is a duplicate: the first is kept, the others rejected. Incremental by key: a daily run reads the raw rows of the orders with a line loaded since its last run (the loader stamps each row it writes with _loaded_at), ranks duplicates within those keys and replaces their rows; a first build or a restatement reads all of raw.order_items. stg_greenery__order_items keeps the rows that break no rule; stg_greenery__rejects shows the others.',
