@@ -39,20 +39,24 @@ def _corrupt(day: Path, bad: Path) -> tuple[str, str]:
     return changed[0], changed[1]
 
 
-#: Models incremental by key, rebuilt whole by the restatement; `_loaded_at` says when the rows
-#: they were computed from landed, so it differs from a clean load's and is left out.
+#: Models incremental by key, rebuilt whole by the restatement, with their load columns:
+#: `_loaded_at` says when the rows they were computed from landed, `_processed_after` which
+#: batch wrote them, so both differ from a clean load's and are left out.
 BY_KEY = {
-    "intermediate.int_order_items__priced": "order_id, product_id",
-    "core.fct_orders": "order_id",
-    "marketing.user_order_totals": "user_id",
-    "snapshots.order_status_history": "order_id, valid_from",
+    "intermediate.int_order_items__priced": (
+        "order_id, product_id",
+        "_loaded_at, _processed_after",
+    ),
+    "core.fct_orders": ("order_id", "_loaded_at"),
+    "marketing.user_order_totals": ("user_id", "_loaded_at"),
+    "snapshots.order_status_history": ("order_id, valid_from", "_loaded_at"),
 }
 
 
 def _history(context: Context) -> dict[str, list[tuple]]:
     history = {t: query(context, f"SELECT * FROM {t} ORDER BY {key}") for t, key in HISTORY.items()}
-    for t, key in BY_KEY.items():
-        history[t] = query(context, f"SELECT * EXCLUDE (_loaded_at) FROM {t} ORDER BY {key}")
+    for t, (key, load_columns) in BY_KEY.items():
+        history[t] = query(context, f"SELECT * EXCLUDE ({load_columns}) FROM {t} ORDER BY {key}")
     return history
 
 

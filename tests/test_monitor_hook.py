@@ -69,7 +69,7 @@ def test_after_an_apply_the_audits_it_ran_are_not_run_again(
     taken = {dataset for dataset, from_apply in rows if from_apply}
     run = {dataset for dataset, from_apply in rows if not from_apply}
     assert {"core.dim_products", "marketing.repeat_rate", "core.fct_orders"} <= taken
-    assert {"staging.stg_greenery__orders", "staging.stg_greenery__order_items"} <= taken
+    assert {"staging.stg_greenery__products", "quality.staging_reconciliation"} <= taken
     assert {"raw.orders_versions", "raw.products_versions"} == run
 
 
@@ -88,7 +88,7 @@ def test_views_sqlmesh_did_not_evaluate_in_the_apply_are_audited_again(
     audits = [r for r in outcome.results if r.source is Source.SQLMESH_AUDIT]
     taken = {r.dataset for r in audits if r.message == PASSED_WHEN_BUILT}
     run = {r.dataset for r in audits if r.message != PASSED_WHEN_BUILT}
-    assert {"staging.stg_greenery__orders", "staging.stg_greenery__order_items"} <= run
+    assert {"staging.stg_greenery__products", "quality.staging_reconciliation"} <= run
     assert {"core.fct_orders", "marketing.repeat_rate"} <= taken
     assert not taken & run
     context.close()
