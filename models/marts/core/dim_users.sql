@@ -6,7 +6,7 @@ MODEL (
   tags (core, pii),
   ignored_rules (
     nomissingaudits
-  ), /* its grain and creation times are audited on staging.stg_greenery__users; the join to stg_greenery__addresses, whose address_id is audited unique, cannot repeat a user */
+  ), /* its grain and creation times are audited on staging.base_greenery__users, for the rows stg_greenery__users keeps; the join to stg_greenery__addresses, whose address_id is audited unique, cannot repeat a user */
   description 'One row per user, with their default address. The user dimension every business unit joins to.',
   column_descriptions (
     user_id = 'User key.',

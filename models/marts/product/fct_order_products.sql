@@ -8,7 +8,7 @@ MODEL (
   ),
   ignored_rules (
     nomissingaudits
-  ), /* a projection of an audited table: its grain is audited on intermediate.int_order_items__priced, its required fields and quantities on staging.stg_greenery__order_items */
+  ), /* a projection of an audited table: its grain is audited on intermediate.int_order_items__priced, its required fields and quantities on staging.base_greenery__order_items, for the rows stg_greenery__order_items keeps */
   description 'One row per order line (order_id, product_id): quantity, the unit price when the order was placed, and the line revenue. Which products sell, in what quantities, and for how much. order_id alone is not unique here (an order holds several products): the write-up''s lesson, kept as the grain audit of intermediate.int_order_items__priced, whose rows these are. A view of intermediate.int_order_items__priced (incremental by key), without its load-time watermark.',
   column_descriptions (
     order_id = 'Order.',
