@@ -85,7 +85,6 @@ def test_a_daily_run_processes_only_the_new_day(
         "core.fct_sessions": "session_id",
         "product.fct_product_daily": "product_id, activity_date",
         "product.session_funnel": "session_date",
-        "product.fct_order_products": "order_id, product_id",
         "marketing.fct_user_orders": "user_id",
     }
     # Incremental by key: a daily run computes only the keys the new day's load replaced. Their
@@ -119,6 +118,7 @@ def test_a_daily_run_processes_only_the_new_day(
         ),
         "intermediate.int_order_items__priced": ("_loaded_at", "_processed_after"),
         "core.fct_orders": ("_loaded_at",),
+        "product.fct_order_products": ("_loaded_at",),
         "marketing.user_order_totals": ("_loaded_at",),
     }
     for table, key in tables.items():
