@@ -124,8 +124,14 @@ def processed_until(evaluator: MacroEvaluator) -> exp.Expression:
     and when its table is empty."""
     if not _incremental_run(evaluator):
         return _epoch()
+    return newest_load(_this_table(evaluator))
+
+
+def _this_table(evaluator: MacroEvaluator) -> exp.Table:
+    """The table being evaluated or audited (`@this_model`), which SQLMesh gives as a string
+    or as a table."""
     this_model = evaluator.locals["this_model"]
-    return newest_load(exp.to_table(this_model) if isinstance(this_model, str) else this_model)
+    return exp.to_table(this_model) if isinstance(this_model, str) else this_model
 
 
 def _epoch() -> exp.Expression:
@@ -135,8 +141,12 @@ def _epoch() -> exp.Expression:
 def newest_load(table: exp.Table) -> exp.Expression:
     """The newest `_loaded_at` in `table`, 1970-01-01 when it is empty: the loads a table
     incremental by key has processed (every row it writes keeps its raw row's load time)."""
-    newest = exp.select(exp.func("MAX", exp.column("_loaded_at"))).from_(table.copy())
-    return exp.func("COALESCE", exp.Subquery(this=newest), _epoch())
+    return exp.func("COALESCE", _largest(table, "_loaded_at"), _epoch())
+
+
+def _largest(table: exp.Table, column: str) -> exp.Subquery:
+    """`(SELECT MAX(column) FROM table)`."""
+    return exp.Subquery(this=exp.select(exp.func("MAX", exp.column(column))).from_(table.copy()))
 
 
 @macro()
@@ -148,12 +158,9 @@ def in_newest_batch(evaluator: MacroEvaluator) -> exp.Expression:
     table when it holds for every batch: a daily run audits the keys it wrote, not all history.
     After a first build or a restatement every row holds the epoch: the audit reads them all.
     TRUE where no table is being audited (SQLMesh validating the project)."""
-    this_model = evaluator.locals.get("this_model")
-    if this_model is None:
+    if evaluator.locals.get("this_model") is None:
         return exp.true()
-    table = exp.to_table(this_model) if isinstance(this_model, str) else this_model
-    newest = exp.select(exp.func("MAX", exp.column(BATCH_COLUMN))).from_(table.copy())
-    return exp.column(BATCH_COLUMN).eq(exp.Subquery(this=newest))
+    return exp.column(BATCH_COLUMN).eq(_largest(_this_table(evaluator), BATCH_COLUMN))
 
 
 def key_or_empty(key: exp.Expression) -> exp.Expression:

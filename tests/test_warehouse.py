@@ -14,6 +14,10 @@ from monitor.checks.audits import run_sqlmesh_audits
 from tests.conftest import END, START
 from tests.warehouse_builds import after, build, copy_of, failing_audits, land, query
 
+RECONCILIATION = "quality.staging_reconciliation"
+#: A base model's load columns: when, from which file and line a row landed, which batch wrote it.
+LANDED_IN_BATCHES = ("_loaded_at", "_source_file", "_source_line", "_processed_after")
+
 
 @pytest.fixture(scope="module")
 def built(built_generated: Path, tmp_path_factory: pytest.TempPathFactory) -> Context:
@@ -93,30 +97,10 @@ def test_a_daily_run_processes_only_the_new_day(
     # it, so they differ between a history landed in two loads and one load of it all; every
     # other column must not.
     by_key = {
-        "staging.base_greenery__orders": (
-            "_loaded_at",
-            "_source_file",
-            "_source_line",
-            "_processed_after",
-        ),
-        "staging.base_greenery__order_items": (
-            "_loaded_at",
-            "_source_file",
-            "_source_line",
-            "_processed_after",
-        ),
-        "staging.base_greenery__users": (
-            "_loaded_at",
-            "_source_file",
-            "_source_line",
-            "_processed_after",
-        ),
-        "staging.base_greenery__addresses": (
-            "_loaded_at",
-            "_source_file",
-            "_source_line",
-            "_processed_after",
-        ),
+        "staging.base_greenery__orders": LANDED_IN_BATCHES,
+        "staging.base_greenery__order_items": LANDED_IN_BATCHES,
+        "staging.base_greenery__users": LANDED_IN_BATCHES,
+        "staging.base_greenery__addresses": LANDED_IN_BATCHES,
         "intermediate.int_order_items__priced": ("_loaded_at", "_processed_after"),
         "core.fct_orders": ("_loaded_at",),
         "product.fct_order_products": ("_loaded_at",),
@@ -138,9 +122,6 @@ def test_a_daily_run_processes_only_the_new_day(
     assert query(daily, f"SELECT count(*) FROM {history} WHERE valid_to IS NOT NULL")[0][0] > 0
     assert processed > 0
     _the_keyed_audits_judge_the_newest_batch(daily, full)
-
-
-RECONCILIATION = "quality.staging_reconciliation"
 
 
 def _the_keyed_audits_judge_the_newest_batch(daily: Context, full: Context) -> None:
