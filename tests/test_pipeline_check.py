@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -56,6 +58,19 @@ def test_a_start_of_this_process_or_of_a_gone_one_is_unfinished(database: Databa
     _start(database, "mine", os.getpid(), socket.gethostname(), timedelta(minutes=3))
     _start(database, "gone", gone, socket.gethostname(), timedelta(minutes=2))
     assert _unfinished(database) == ["mine", "gone"]
+
+
+def test_a_start_whose_process_number_a_newer_process_took_is_unfinished(
+    database: Database,
+) -> None:
+    """The failed apply's number, freed, given to a process created since: not that apply."""
+    newer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _start(database, "reused", newer.pid, socket.gethostname(), timedelta(minutes=5))
+        assert _unfinished(database) == ["reused"]
+    finally:
+        newer.kill()
+        newer.wait()
 
 
 def test_another_machine_gets_a_grace_period(database: Database) -> None:

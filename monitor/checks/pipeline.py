@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+
+import psutil
 
 from monitor.results import CheckResult, Source, Status
 from monitor.storage import reads
@@ -76,14 +78,17 @@ def _started_again(start: dict, starts: list[dict]) -> bool:
 
 
 def _may_still_run(start: dict, now: datetime) -> bool:
+    """Whether the start's process may still be applying. Its number alone does not say:
+    the system hands a freed number to the next process or thread (within seconds where
+    the numbers stop at 32768), so a process created after the start is another one."""
     if start["host"] != socket.gethostname():
         return now - start["started_at"] < OTHER_HOST_GRACE
     if start["pid"] == os.getpid():
         return False  # this process is the monitor now: its earlier apply or run has ended
     try:
-        os.kill(start["pid"], 0)
-    except ProcessLookupError:
+        created = psutil.Process(start["pid"]).create_time()
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
+    except psutil.AccessDenied:
         return True
-    return True
+    return datetime.fromtimestamp(created, UTC).replace(tzinfo=None) <= start["started_at"]
